@@ -1,0 +1,50 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Layers, data flowing one way:
+//   Model → Archive (bytes out of containers) → Ingest (record layouts, decoders)
+//         → Store (SQLite ledger, ingest runs) → routeledger (thin CLI)
+// Synth (synthetic corpora) sits beside Ingest and only writes files.
+let package = Package(
+    name: "RouteLedger",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "routeledger", targets: ["routeledger"]),
+        .library(name: "RouteLedgerModel", targets: ["RouteLedgerModel"]),
+        .library(name: "RouteLedgerIngest", targets: ["RouteLedgerIngest"]),
+        .library(name: "RouteLedgerStore", targets: ["RouteLedgerStore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CDeflate", providers: [.apt(["libdeflate-dev"])]),
+
+        .target(name: "RouteLedgerModel"),
+        .target(name: "RouteLedgerArchive", dependencies: ["RouteLedgerModel", "CArchive", "CZlib", "CDeflate"]),
+        .target(name: "RouteLedgerIngest", dependencies: ["RouteLedgerModel", "RouteLedgerArchive"]),
+        .target(name: "RouteLedgerStore", dependencies: [
+            "RouteLedgerModel", "RouteLedgerArchive", "RouteLedgerIngest",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        ]),
+        .target(name: "RouteLedgerSynth", dependencies: ["RouteLedgerModel", "CArchive", "CZlib"]),
+        .executableTarget(name: "routeledger", dependencies: [
+            "RouteLedgerModel", "RouteLedgerArchive", "RouteLedgerIngest", "RouteLedgerStore", "RouteLedgerSynth",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .target(name: "RouteLedgerTestSupport", dependencies: ["RouteLedgerModel"], path: "Sources/RouteLedgerTestSupport"),
+
+        .testTarget(name: "ModelTests", dependencies: ["RouteLedgerModel"]),
+        .testTarget(name: "ArchiveTests", dependencies: ["RouteLedgerArchive", "RouteLedgerTestSupport"]),
+        .testTarget(name: "IngestTests", dependencies: ["RouteLedgerIngest", "RouteLedgerTestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: [
+            "RouteLedgerStore", "RouteLedgerTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .testTarget(name: "SynthTests", dependencies: ["RouteLedgerSynth", "RouteLedgerIngest", "RouteLedgerTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["RouteLedgerTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+    ]
+)

@@ -1,0 +1,105 @@
+/// Which log family a record came from. Dedupe is per (source kind, request id):
+/// a Bedrock request id and a LiteLLM call id can never collide by accident.
+public enum SourceKind: String, Sendable, CaseIterable, Codable {
+    case bedrock
+    case litellm
+    case litellmSpend = "litellm-spend"
+}
+
+public enum InvocationStatus: String, Sendable, Codable {
+    case success
+    case failure
+}
+
+/// The normalized record: one logged attempt (one Bedrock request id, one LiteLLM call).
+///
+/// Optional numbers mean "not in the log", never zero: a success without token
+/// counts is flagged (`tokensMissing`) instead of being priced as free.
+public struct InvocationRecord: Sendable, Equatable {
+    public var sourceKind: SourceKind
+    public var requestId: String
+    /// Microseconds since the Unix epoch, UTC.
+    public var timestampMicros: Int64
+
+    public var accountId: String?
+    public var principal: String?
+    public var region: String?
+    public var inferenceRegion: String?
+    public var operation: String?
+
+    /// The model id exactly as the caller passed it (id, profile id, ARN, router ARN).
+    public var rawModelId: String
+    /// Canonical model id of `rawModelId` (nil when it is a router or an unresolved application profile).
+    public var canonicalModel: String?
+    /// The prompt router that received the call (Bedrock router ARN, or a LiteLLM model group that routes).
+    public var routerId: String?
+    /// Canonical id of the model that actually served the request; nil when it cannot be known.
+    public var servedModel: String?
+
+    public var modelGroup: String?
+    public var deployment: String?
+    public var provider: String?
+
+    public var inputTokens: Int64?
+    public var outputTokens: Int64?
+    public var cacheReadTokens: Int64?
+    public var cacheWriteTokens: Int64?
+
+    public var latencyMs: Int64?
+    public var ttftMs: Int64?
+
+    public var status: InvocationStatus
+    public var errorCode: String?
+    public var errorClass: String?
+
+    public var tenant: String?
+    public var correlationId: String?
+    /// LiteLLM `attempted_fallbacks` (0 = primary served); nil when the log does not say.
+    public var fallbackAttempt: Int64?
+    public var originalModelGroup: String?
+
+    /// Cost as the source logged it (LiteLLM `response_cost` / `spend`); Bedrock logs carry none.
+    public var loggedCostUSD: Double?
+
+    public var promptChars: Int64?
+    /// Hex SHA-256 of the prompt text (the body as logged), so repeated prompts can be found without storing them.
+    public var promptSHA256: String?
+    public var promptBody: String?
+    public var responseBody: String?
+
+    public var flags: RecordFlags
+    /// Hash of the raw record bytes; tells a true duplicate from a conflicting re-use of a request id.
+    public var contentHash: Int64
+
+    public init(sourceKind: SourceKind, requestId: String, timestampMicros: Int64, rawModelId: String,
+                status: InvocationStatus, contentHash: Int64 = 0) {
+        self.sourceKind = sourceKind
+        self.requestId = requestId
+        self.timestampMicros = timestampMicros
+        self.rawModelId = rawModelId
+        self.status = status
+        self.flags = []
+        self.contentHash = contentHash
+    }
+}
+
+/// Data-quality flags kept with each row.
+public struct RecordFlags: OptionSet, Sendable, Hashable {
+    public let rawValue: Int64
+    public init(rawValue: Int64) { self.rawValue = rawValue }
+
+    /// A success whose log carries no token counts (never priced as zero).
+    public static let tokensMissing = RecordFlags(rawValue: 1 << 0)
+    /// A prompt-router request whose served model is not in the log (bodies off or offloaded).
+    public static let servedModelUnresolved = RecordFlags(rawValue: 1 << 1)
+    /// An application-inference-profile ARN with no entry in the profile mapping.
+    public static let profileUnresolved = RecordFlags(rawValue: 1 << 2)
+    /// The request used a cross-Region inference profile.
+    public static let crossRegion = RecordFlags(rawValue: 1 << 3)
+    /// The request was a streaming operation.
+    public static let streaming = RecordFlags(rawValue: 1 << 4)
+    /// Input or output body was offloaded to S3 (`…BodyS3Path`).
+    public static let bodyOffloaded = RecordFlags(rawValue: 1 << 5)
+    /// Timestamp is before 2020 or more than a day in the future of the ingest.
+    public static let timestampSuspect = RecordFlags(rawValue: 1 << 6)
+}

@@ -1,0 +1,2 @@
+import Testing
+@Test func placeholderIngestTests() { #expect(Bool(true)) }

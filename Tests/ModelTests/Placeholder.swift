@@ -1,0 +1,2 @@
+import Testing
+@Test func placeholderModelTests() { #expect(Bool(true)) }
