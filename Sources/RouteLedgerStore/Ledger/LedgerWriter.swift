@@ -1,0 +1,297 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import RouteLedgerIngest
+import RouteLedgerModel
+
+private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// The bulk-insert path: prepared statements with raw binds, one transaction per input file,
+/// one savepoint per archive member (so a refused member leaves no trace).
+final class LedgerWriter {
+    enum InsertOutcome { case stored, duplicate, conflict }
+
+    private let db: Database
+    private let connection: OpaquePointer
+    private let ledgerPath: String
+    private var statements: [String: OpaquePointer] = [:]
+    private var stringIDs: [String: Int64] = [:]
+    private var inTransaction = false
+
+    init(db: Database, ledgerPath: String) {
+        self.db = db
+        self.connection = db.sqliteConnection!
+        self.ledgerPath = ledgerPath
+    }
+
+    deinit {
+        for statement in statements.values { sqlite3_finalize(statement) }
+    }
+
+    // MARK: Raw statement plumbing
+
+    private func statement(_ sql: String) throws -> OpaquePointer {
+        if let cached = statements[sql] {
+            sqlite3_reset(cached)
+            sqlite3_clear_bindings(cached)
+            return cached
+        }
+        var prepared: OpaquePointer?
+        let code = sqlite3_prepare_v3(connection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil)
+        guard code == SQLITE_OK, let prepared else { throw failure(code) }
+        statements[sql] = prepared
+        return prepared
+    }
+
+    private func failure(_ code: Int32) -> Error {
+        if code == SQLITE_READONLY { return LedgerError.readOnly(path: ledgerPath) }
+        return LedgerError.writeFailed(path: ledgerPath, reason: String(cString: sqlite3_errmsg(connection)))
+    }
+
+    private func bind(_ statement: OpaquePointer, _ index: Int32, _ value: String?) {
+        if let value { sqlite3_bind_text(statement, index, value, -1, transient) } else { sqlite3_bind_null(statement, index) }
+    }
+
+    private func bind(_ statement: OpaquePointer, _ index: Int32, _ value: Int64?) {
+        if let value { sqlite3_bind_int64(statement, index, value) } else { sqlite3_bind_null(statement, index) }
+    }
+
+    private func bind(_ statement: OpaquePointer, _ index: Int32, _ value: Double?) {
+        if let value { sqlite3_bind_double(statement, index, value) } else { sqlite3_bind_null(statement, index) }
+    }
+
+    private func bind(_ statement: OpaquePointer, _ index: Int32, blob: [UInt8]) {
+        blob.withUnsafeBytes { bytes in
+            _ = sqlite3_bind_blob(statement, index, bytes.baseAddress, Int32(bytes.count), transient)
+        }
+    }
+
+    @discardableResult
+    private func step(_ statement: OpaquePointer) throws -> Int32 {
+        let code = sqlite3_step(statement)
+        guard code == SQLITE_DONE || code == SQLITE_ROW else { throw failure(code) }
+        return code
+    }
+
+    private func exec(_ sql: String) throws {
+        let code = sqlite3_exec(connection, sql, nil, nil, nil)
+        guard code == SQLITE_OK else { throw failure(code) }
+    }
+
+    // MARK: Transactions
+
+    func beginFile() throws {
+        try exec("BEGIN IMMEDIATE")
+        inTransaction = true
+    }
+
+    func commitFile() throws {
+        try exec("COMMIT")
+        inTransaction = false
+    }
+
+    /// Undoes the whole file. String ids created inside the transaction vanish with it.
+    func rollbackFile() {
+        if inTransaction { _ = sqlite3_exec(connection, "ROLLBACK", nil, nil, nil) }
+        inTransaction = false
+        stringIDs.removeAll(keepingCapacity: true)
+    }
+
+    func beginMember() throws { try exec("SAVEPOINT member") }
+    func releaseMember() throws { try exec("RELEASE member") }
+    func discardMember() throws {
+        try exec("ROLLBACK TO member")
+        try exec("RELEASE member")
+        stringIDs.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: Dimension strings
+
+    private func stringID(_ value: String?) throws -> Int64? {
+        guard let value else { return nil }
+        if let id = stringIDs[value] { return id }
+        let insert = try statement("INSERT INTO strings(value) VALUES (?) ON CONFLICT(value) DO NOTHING")
+        bind(insert, 1, value)
+        try step(insert)
+        let select = try statement("SELECT id FROM strings WHERE value = ?")
+        bind(select, 1, value)
+        guard try step(select) == SQLITE_ROW else { throw failure(SQLITE_ERROR) }
+        let id = sqlite3_column_int64(select, 0)
+        stringIDs[value] = id
+        return id
+    }
+
+    // MARK: Sources
+
+    struct ExistingSource { var id: Int64; var size: Int64?; var mtime: Int64?; var sha256: String? }
+
+    func existingSource(path: String) throws -> ExistingSource? {
+        let select = try statement("SELECT id, size, mtime_us, sha256 FROM sources WHERE path = ? AND member = ''")
+        bind(select, 1, path)
+        guard try step(select) == SQLITE_ROW else { return nil }
+        func optionalInt(_ column: Int32) -> Int64? {
+            sqlite3_column_type(select, column) == SQLITE_NULL ? nil : sqlite3_column_int64(select, column)
+        }
+        let sha = sqlite3_column_type(select, 3) == SQLITE_NULL ? nil : String(cString: sqlite3_column_text(select, 3))
+        return ExistingSource(id: sqlite3_column_int64(select, 0), size: optionalInt(1), mtime: optionalInt(2), sha256: sha)
+    }
+
+    /// Removes a source and everything read from it (used when a file changed and is read again).
+    func deleteSource(id: Int64) throws {
+        for sql in ["DELETE FROM invocations WHERE source_id IN (SELECT id FROM sources WHERE id = ?1 OR parent_id = ?1)",
+                    "DELETE FROM sources WHERE id = ?1 OR parent_id = ?1"] {
+            let delete = try statement(sql)
+            bind(delete, 1, id)
+            try step(delete)
+        }
+    }
+
+    func touchSource(id: Int64, mtime: Int64) throws {
+        let update = try statement("UPDATE sources SET mtime_us = ? WHERE id = ?")
+        bind(update, 1, mtime)
+        bind(update, 2, id)
+        try step(update)
+    }
+
+    func insertSource(path: String, member: String, parent: Int64?, ingestedAt: String) throws -> Int64 {
+        let insert = try statement("INSERT INTO sources(path, member, parent_id, ingested_at) VALUES (?, ?, ?, ?)")
+        bind(insert, 1, path)
+        bind(insert, 2, member)
+        bind(insert, 3, parent)
+        bind(insert, 4, ingestedAt)
+        try step(insert)
+        return sqlite3_last_insert_rowid(connection)
+    }
+
+    struct SourceTotals { var records = 0, stored = 0, duplicates = 0, conflicts = 0, rejected = 0 }
+
+    func finishSource(id: Int64, size: Int64?, mtime: Int64?, sha256: String?, containers: String?, layout: String?,
+                      totals: SourceTotals) throws {
+        let update = try statement("""
+            UPDATE sources SET size = ?, mtime_us = ?, sha256 = ?, containers = ?, layout = ?,
+                records = ?, stored = ?, duplicates = ?, conflicts = ?, rejected = ? WHERE id = ?
+            """)
+        bind(update, 1, size)
+        bind(update, 2, mtime)
+        bind(update, 3, sha256)
+        bind(update, 4, containers)
+        bind(update, 5, layout)
+        bind(update, 6, Int64(totals.records))
+        bind(update, 7, Int64(totals.stored))
+        bind(update, 8, Int64(totals.duplicates))
+        bind(update, 9, Int64(totals.conflicts))
+        bind(update, 10, Int64(totals.rejected))
+        bind(update, 11, id)
+        try step(update)
+    }
+
+    func insertIssue(source: Int64, path: String, member: String?, kind: String, detail: String) throws {
+        let insert = try statement("INSERT INTO source_issues(source_id, path, member, kind, detail) VALUES (?, ?, ?, ?, ?)")
+        bind(insert, 1, source)
+        bind(insert, 2, path)
+        bind(insert, 3, member)
+        bind(insert, 4, kind)
+        bind(insert, 5, detail)
+        try step(insert)
+    }
+
+    func insertReject(source: Int64, path: String, member: String?, rejection: Rejection) throws {
+        let insert = try statement("""
+            INSERT INTO rejects(source_id, path, member, line, reason, detail, snippet) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        bind(insert, 1, source)
+        bind(insert, 2, path)
+        bind(insert, 3, member)
+        bind(insert, 4, Int64(rejection.line))
+        bind(insert, 5, rejection.reason.rawValue)
+        bind(insert, 6, rejection.detail)
+        bind(insert, 7, blob: Array(rejection.snippet.prefix(RecordScanner.snippetLimit)))
+        try step(insert)
+    }
+
+    // MARK: Invocations
+
+    func insert(_ record: InvocationRecord, line: Int, source: Int64) throws -> InsertOutcome {
+        let insert = try statement("""
+            INSERT INTO invocations(source_kind, request_id, ts_us, account_id, principal_id, region_id,
+                inference_region_id, operation_id, raw_model_id, model_id, router_id, served_model_id, model_group_id,
+                deployment_id, provider_id, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+                latency_ms, ttft_ms, status, error_code_id, error_class_id, tenant_id, correlation_id, fallback_attempt,
+                original_model_group_id, logged_cost_usd, prompt_chars, prompt_sha256, flags, content_hash, source_id, line)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(source_kind, request_id) DO NOTHING
+            """)
+        // Resolve dimension ids first: they use other statements.
+        let ids = try [record.accountId, record.principal, record.region, record.inferenceRegion, record.operation,
+                       record.rawModelId, record.canonicalModel, record.routerId, record.servedModel, record.modelGroup,
+                       record.deployment, record.provider].map(stringID)
+        let errorCode = try stringID(record.errorCode)
+        let errorClass = try stringID(record.errorClass)
+        let tenant = try stringID(record.tenant)
+        let originalGroup = try stringID(record.originalModelGroup)
+        sqlite3_reset(insert)
+        bind(insert, 1, record.sourceKind.rawValue)
+        bind(insert, 2, record.requestId)
+        bind(insert, 3, record.timestampMicros)
+        for (offset, id) in ids.enumerated() { bind(insert, Int32(4 + offset), id) }
+        bind(insert, 16, record.inputTokens)
+        bind(insert, 17, record.outputTokens)
+        bind(insert, 18, record.cacheReadTokens)
+        bind(insert, 19, record.cacheWriteTokens)
+        bind(insert, 20, record.latencyMs)
+        bind(insert, 21, record.ttftMs)
+        bind(insert, 22, record.status.rawValue)
+        bind(insert, 23, errorCode)
+        bind(insert, 24, errorClass)
+        bind(insert, 25, tenant)
+        bind(insert, 26, record.correlationId)
+        bind(insert, 27, record.fallbackAttempt)
+        bind(insert, 28, originalGroup)
+        bind(insert, 29, record.loggedCostUSD)
+        bind(insert, 30, record.promptChars)
+        bind(insert, 31, record.promptSHA256)
+        bind(insert, 32, record.flags.rawValue)
+        bind(insert, 33, record.contentHash)
+        bind(insert, 34, source)
+        bind(insert, 35, Int64(line))
+        try step(insert)
+        if sqlite3_changes(connection) == 1 {
+            if record.promptBody != nil || record.responseBody != nil {
+                let rowID = sqlite3_last_insert_rowid(connection)
+                let body = try statement("INSERT INTO bodies(invocation_id, prompt, response) VALUES (?, ?, ?)")
+                bind(body, 1, rowID)
+                bind(body, 2, record.promptBody)
+                bind(body, 3, record.responseBody)
+                try step(body)
+            }
+            return .stored
+        }
+        let existing = try statement("SELECT id, content_hash FROM invocations WHERE source_kind = ? AND request_id = ?")
+        bind(existing, 1, record.sourceKind.rawValue)
+        bind(existing, 2, record.requestId)
+        guard try step(existing) == SQLITE_ROW else { throw failure(SQLITE_ERROR) }
+        let existingID = sqlite3_column_int64(existing, 0)
+        if sqlite3_column_int64(existing, 1) == record.contentHash { return .duplicate }
+        let conflict = try statement("""
+            INSERT INTO conflicts(source_id, line, source_kind, request_id, existing_invocation_id, content_hash)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """)
+        bind(conflict, 1, source)
+        bind(conflict, 2, Int64(line))
+        bind(conflict, 3, record.sourceKind.rawValue)
+        bind(conflict, 4, record.requestId)
+        bind(conflict, 5, existingID)
+        bind(conflict, 6, record.contentHash)
+        try step(conflict)
+        return .conflict
+    }
+
+    func recordRun(startedAt: String, finishedAt: String, summaryJSON: String) throws {
+        try exec("BEGIN IMMEDIATE")
+        let insert = try statement("INSERT INTO ingest_runs(started_at, finished_at, summary_json) VALUES (?, ?, ?)")
+        bind(insert, 1, startedAt)
+        bind(insert, 2, finishedAt)
+        bind(insert, 3, summaryJSON)
+        do { try step(insert); try exec("COMMIT") } catch { _ = sqlite3_exec(connection, "ROLLBACK", nil, nil, nil); throw error }
+    }
+}
