@@ -1,0 +1,45 @@
+# RouteLedger — build, demo, test and benchmark entry points.
+# `make demo` and `make test` are the whole quick start; .ci/run calls `make test`.
+
+SWIFT       ?= swift
+APT_PACKAGES = libarchive-dev libsqlite3-dev zlib1g-dev libdeflate-dev zstd zip unzip
+DEMO_DIR     = demo
+DEMO_DB      = $(DEMO_DIR)/routeledger.sqlite
+BIN          = .build/debug/routeledger
+
+.PHONY: deps build demo test bench-ingest clean
+
+## deps: install missing system libraries (apt-get when root; otherwise print the exact command).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "missing system packages. Run:"; echo "  sudo apt-get update && sudo apt-get install -y$$missing"; exit 2; \
+	  fi; \
+	fi
+
+build: deps
+	$(SWIFT) build --product routeledger
+
+## demo: synthesize a corpus in the real S3 layouts, ingest it, print the summary.
+demo: build
+	rm -rf $(DEMO_DIR)
+	$(BIN) synth --records 20000 --seed 42 --days 3 --out $(DEMO_DIR)/logs --corrupt-rate 0.002
+	$(BIN) ingest $(DEMO_DIR)/logs --db $(DEMO_DB) --jobs 2
+
+## test: every unit, integration and kill-safety test (builds the binary the CLI tests run).
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## bench-ingest: release build; gzip -dc vs DuckDB vs routeledger ingest on >= 500 MB of NDJSON.
+bench-ingest: deps
+	$(SWIFT) build -c release --product routeledger
+	bench/ingest.sh
+
+clean:
+	rm -rf .build $(DEMO_DIR) bench-data

@@ -1,0 +1,85 @@
+import Foundation
+import GRDB
+import RouteLedgerTestSupport
+import Testing
+
+/// SIGKILL a real `routeledger ingest` at random moments, then run it again: the ledger must equal
+/// one clean run, row for row, and pass `PRAGMA integrity_check`.
+@Suite(.serialized) struct KillSafetyTests {
+    static let cycles = Int(ProcessInfo.processInfo.environment["ROUTELEDGER_KILL_CYCLES"] ?? "") ?? 8
+
+    /// Several gzip archives (one a tar.gz of gzip members) with a few bad lines, duplicates and a conflict.
+    static func makeCorpus(_ directory: TemporaryDirectory) throws -> String {
+        let root = directory.path("corpus")
+        try FileManager.default.createDirectory(atPath: root + "/tarred", withIntermediateDirectories: true)
+        for file in 0..<24 {
+            var lines = (0..<400).map { index in
+                FixtureRecords.bedrock(id: "k\(file)-\(index)", time: "2026-11-0\(1 + file % 7)T1\(index % 10):00:00Z",
+                                       model: index % 3 == 0 ? "us.anthropic.claude-3-5-haiku-20241022-v1:0" : "amazon.nova-pro-v1:0",
+                                       input: 100 + index, output: index % 50, tenant: "t\(index % 5)",
+                                       prompt: String(repeating: "lorem ipsum \(index) ", count: 8))
+            }
+            lines.append("{ broken line \(file)")
+            lines.append(FixtureRecords.bedrock(id: "k0-\(file)"))  // duplicate or conflict with file 0
+            let folder = file < 20 ? root : root + "/tarred"
+            try FixtureRecords.write(lines, to: "\(folder)/f\(file).jsonl")
+        }
+        try shell("cd \(root) && gzip f*.jsonl && cd tarred && gzip *.jsonl && tar czf ../bundle.tar.gz *.gz && cd .. && rm -r tarred")
+        return root
+    }
+
+    static func ledgerRows(_ path: String) throws -> [String] {
+        let queue = try DatabaseQueue(path: path)
+        return try queue.read { db in
+            let integrity = try String.fetchOne(db, sql: "PRAGMA integrity_check")
+            #expect(integrity == "ok")
+            var rows = try String.fetchAll(db, sql: """
+                SELECT source_kind || '|' || request_id || '|' || ts_us || '|' || ifnull(model, '') || '|' ||
+                       ifnull(input_tokens, '') || '|' || ifnull(output_tokens, '') || '|' || ifnull(tenant, '') || '|' || line
+                FROM invocations_v ORDER BY source_kind, request_id
+                """)
+            rows += try String.fetchAll(db, sql: "SELECT path || '|' || ifnull(member, '') || '|' || line || '|' || reason FROM rejects ORDER BY 1")
+            rows += try String.fetchAll(db, sql: """
+                SELECT path || '|' || member || '|' || records || '|' || stored || '|' || duplicates || '|' || rejected || '|' || sha256
+                FROM sources ORDER BY path, member
+                """)
+            rows += try String.fetchAll(db, sql: "SELECT request_id || '|' || line FROM conflicts ORDER BY 1")
+            return rows
+        }
+    }
+
+    @Test func killedIngestsConvergeToOneCleanRun() throws {
+        let directory = try TemporaryDirectory()
+        let corpus = try Self.makeCorpus(directory)
+        let binary = TestPaths.builtExecutable.path
+        let clean = directory.path("clean.sqlite")
+        let cleanRun = try runProcess(binary, ["ingest", corpus, "--db", clean, "--quiet"])
+        #expect(cleanRun.status == 0, "\(cleanRun.stderr)")
+        let expected = try Self.ledgerRows(clean)
+        #expect(expected.count > 9000)
+
+        let victim = directory.path("victim.sqlite")
+        var generator = SystemRandomNumberGenerator()
+        var killedMidRun = 0
+        for cycle in 0..<Self.cycles {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["ingest", corpus, "--db", victim, "--quiet", "--jobs", cycle % 2 == 0 ? "1" : "2"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32.random(in: 20_000...700_000, using: &generator))
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                killedMidRun += 1
+            }
+            process.waitUntilExit()
+        }
+        #expect(killedMidRun > 0, "no kill landed while ingest was running; the corpus is too small")
+        let finish = try runProcess(binary, ["ingest", corpus, "--db", victim, "--quiet"])
+        #expect(finish.status == 0, "\(finish.stderr)")
+        let actual = try Self.ledgerRows(victim)
+        #expect(actual.count == expected.count)
+        #expect(actual == expected)
+    }
+}
