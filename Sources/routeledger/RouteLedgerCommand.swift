@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct RouteLedgerCommand: ParsableCommand {
@@ -9,4 +10,19 @@ struct RouteLedgerCommand: ParsableCommand {
             Exit codes: 0 success; 1 --strict and something was rejected or warned; 2 usage or fatal error.
             """,
         subcommands: [IngestCommand.self, SynthCommand.self])
+
+    /// ArgumentParser exits 64 on usage errors; RouteLedger publishes 2 for every usage or fatal error.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(ExitCodes.fatal.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -40,7 +40,7 @@ import Testing
                 """)
             rows += try String.fetchAll(db, sql: "SELECT path || '|' || ifnull(member, '') || '|' || line || '|' || reason FROM rejects ORDER BY 1")
             rows += try String.fetchAll(db, sql: """
-                SELECT path || '|' || member || '|' || records || '|' || stored || '|' || duplicates || '|' || rejected || '|' || sha256
+                SELECT path || '|' || member || '|' || records || '|' || stored || '|' || duplicates || '|' || rejected || '|' || ifnull(sha256, '')
                 FROM sources ORDER BY path, member
                 """)
             rows += try String.fetchAll(db, sql: "SELECT request_id || '|' || line FROM conflicts ORDER BY 1")

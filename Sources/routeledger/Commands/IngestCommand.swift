@@ -18,7 +18,7 @@ struct IngestCommand: ParsableCommand {
     var paths: [String]
 
     @OptionGroup var ledger: LedgerOptions
-    @OptionGroup var run: RunOptions
+    @OptionGroup var runOptions: RunOptions
 
     @Option(help: "Record format: auto, bedrock, litellm or litellm-spend.")
     var format: String = "auto"
@@ -77,11 +77,11 @@ struct IngestCommand: ParsableCommand {
 
     func run() throws {
         let plan = try makePlan()
-        let showProgress = !run.quiet && Terminal.stderrIsTerminal
+        let showProgress = !runOptions.quiet && Terminal.stderrIsTerminal
         let result: IngestSummary
         do {
             result = try IngestRunner.run(plan, onWaitForLock: {
-                if !run.quiet { Terminal.error("waiting for another process to release \(plan.ledgerPath)…") }
+                if !runOptions.quiet { Terminal.error("waiting for another process to release \(plan.ledgerPath)…") }
             }, progress: showProgress ? { progress in
                 let megabytes = Double(progress.uncompressedBytes) / 1_048_576
                 let seconds = max(progress.seconds, 0.001)
@@ -95,13 +95,13 @@ struct IngestCommand: ParsableCommand {
             throw ExitCodes.fatal
         }
         if showProgress { Terminal.status("\r\u{1B}[K") }
-        if !run.quiet {
+        if !runOptions.quiet {
             if summary == "json" {
                 print(SummaryFormatter.json(result))
             } else {
                 print(SummaryFormatter.text(result), terminator: "")
             }
         }
-        if run.strict, !result.warnings.isEmpty { throw ExitCodes.warnings }
+        if runOptions.strict, !result.warnings.isEmpty { throw ExitCodes.warnings }
     }
 }
