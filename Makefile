@@ -28,7 +28,8 @@ build: deps
 ## demo: synthesize a corpus in the real S3 layouts, ingest it, print the summary.
 demo: build
 	rm -rf $(DEMO_DIR)
-	$(BIN) synth --records 20000 --seed 42 --days 3 --out $(DEMO_DIR)/logs --corrupt-rate 0.002
+	$(BIN) synth --records 20000 --seed 42 --days 3 --out $(DEMO_DIR)/logs --corrupt-rate 0.002 \
+		--summary-file $(DEMO_DIR)/synth-summary.json
 	$(BIN) ingest $(DEMO_DIR)/logs --db $(DEMO_DB) --jobs 2
 
 ## test: every unit, integration and kill-safety test (builds the binary the CLI tests run).

@@ -29,8 +29,9 @@ SEED = 20261122
 def synth(out, records):
     shutil.rmtree(out, ignore_errors=True)
     subprocess.run([BIN, "synth", "--records", str(records), "--seed", str(SEED), "--days", "2",
-                    "--out", out, "--litellm-share", "0"], check=True, stdout=subprocess.DEVNULL)
-    with open(os.path.join(out, "synth-summary.json")) as handle:
+                    "--out", out, "--litellm-share", "0", "--summary-file", out + ".summary.json"],
+                   check=True, stdout=subprocess.DEVNULL)
+    with open(out + ".summary.json") as handle:
         return json.load(handle)
 
 

@@ -68,7 +68,7 @@ public struct InvocationRecord: Sendable, Equatable {
     public var responseBody: String?
 
     public var flags: RecordFlags
-    /// Hash of the raw record bytes; tells a true duplicate from a conflicting re-use of a request id.
+    /// `normalizedFingerprint` of the record: tells a true duplicate from a conflicting re-use of a request id.
     public var contentHash: Int64
 
     public init(sourceKind: SourceKind, requestId: String, timestampMicros: Int64, rawModelId: String,
@@ -102,4 +102,33 @@ public struct RecordFlags: OptionSet, Sendable, Hashable {
     public static let bodyOffloaded = RecordFlags(rawValue: 1 << 5)
     /// Timestamp is before 2020 or more than a day in the future of the ingest.
     public static let timestampSuspect = RecordFlags(rawValue: 1 << 6)
+}
+
+extension InvocationRecord {
+    /// A 64-bit fingerprint of the normalized content (every field but bodies and the fingerprint itself).
+    ///
+    /// Two records with one request id are duplicates when their fingerprints match, even when the raw
+    /// bytes differ (a spend log exported once as JSON lines and once as CSV, or keys in another order);
+    /// otherwise they conflict.
+    public var normalizedFingerprint: Int64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        func feed(_ text: String?) {
+            if let text {
+                for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+                hash = (hash ^ 0x1F) &* 0x0000_0100_0000_01B3
+            } else {
+                hash = (hash ^ 0x1E) &* 0x0000_0100_0000_01B3
+            }
+        }
+        func feed(_ number: Int64?) { feed(number.map { String($0) }) }
+        feed(sourceKind.rawValue); feed(requestId); feed(timestampMicros)
+        feed(accountId); feed(principal); feed(region); feed(inferenceRegion); feed(operation)
+        feed(rawModelId); feed(canonicalModel); feed(routerId); feed(servedModel)
+        feed(modelGroup); feed(deployment); feed(provider)
+        feed(inputTokens); feed(outputTokens); feed(cacheReadTokens); feed(cacheWriteTokens)
+        feed(latencyMs); feed(ttftMs); feed(status.rawValue); feed(errorCode); feed(errorClass)
+        feed(tenant); feed(correlationId); feed(fallbackAttempt); feed(originalModelGroup)
+        feed(loggedCostUSD.map { String($0) }); feed(promptChars); feed(promptSHA256); feed(flags.rawValue)
+        return Int64(bitPattern: hash)
+    }
 }

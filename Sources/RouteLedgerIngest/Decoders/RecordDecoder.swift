@@ -164,6 +164,7 @@ public struct RecordDecoder {
     }
 
     private func finish(_ record: inout InvocationRecord) {
+        defer { record.contentHash = record.normalizedFingerprint }
         if record.timestampMicros < earliestPlausibleMicros || record.timestampMicros > options.futureLimitMicros {
             record.flags.insert(.timestampSuspect)
         }
@@ -187,8 +188,7 @@ public struct RecordDecoder {
             let statusText = tape.member(root, "status").flatMap { tape.string($0) }?.lowercased()
             let failed = errorCode != nil || (statusText != nil && statusText != "success")
             var record = InvocationRecord(sourceKind: .bedrock, requestId: requestId, timestampMicros: timestamp,
-                                          rawModelId: rawModel, status: failed ? .failure : .success,
-                                          contentHash: contentHash(tape.jsonText(root)))
+                                          rawModelId: rawModel, status: failed ? .failure : .success)
             record.errorCode = errorCode ?? (failed ? statusText : nil)
             record.accountId = tape.internedString(tape.member(root, "accountId"), &interner)
             record.principal = tape.internedString(tape.path(root, "identity", "arn"), &interner)
@@ -330,8 +330,7 @@ public struct RecordDecoder {
             let statusNode = tape.member(root, "status")
             let failed = statusNode.map { tape.stringEquals($0, "failure") } ?? false
             var record = InvocationRecord(sourceKind: .litellm, requestId: requestId, timestampMicros: start,
-                                          rawModelId: rawModel, status: failed ? .failure : .success,
-                                          contentHash: contentHash(tape.jsonText(root)))
+                                          rawModelId: rawModel, status: failed ? .failure : .success)
             let metadata = tape.member(root, "metadata").flatMap { tape.nodes[$0].kind == .object ? $0 : nil }
             let hidden = tape.member(root, "hidden_params").flatMap { tape.nodes[$0].kind == .object ? $0 : nil }
             let usage = metadata.flatMap { tape.member($0, "usage_object") } ?? hidden.flatMap { tape.member($0, "usage_object") }
@@ -455,8 +454,7 @@ public struct RecordDecoder {
             let statusText = tape.member(root, "status").flatMap { tape.string($0) }?.lowercased()
             let failed = statusText == "failure" || statusText == "error"
             var record = InvocationRecord(sourceKind: .litellmSpend, requestId: requestId, timestampMicros: start,
-                                          rawModelId: rawModel, status: failed ? .failure : .success,
-                                          contentHash: contentHash(tape.jsonText(root)))
+                                          rawModelId: rawModel, status: failed ? .failure : .success)
             if let duration = try counted(tape, tape.member(root, "request_duration_ms"), "request_duration_ms") {
                 record.latencyMs = duration
             } else if let end = tape.timestampMicros(tape.member(root, "endTime")), end >= start {
