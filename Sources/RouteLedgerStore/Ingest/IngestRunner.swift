@@ -83,44 +83,41 @@ public enum IngestRunner {
             var state = WriterState(files: files, registryKeys: registryKeys, writer: writer)
             var stash: [[Message]] = Array(repeating: [], count: workerCount)
             var current: Int?
-            var finishedFiles = 0
+            var nextFile = 0
             var lastProgress = Date()
             var failure: Error?
 
-            // Consume until every file has ended; a message from a worker that is not the one whose
-            // file is open is stashed until that file's turn.
-            func handle(_ worker: Int, _ message: Message) throws {
-                let ended = try state.apply(message, summary: &summary)
-                credits[worker].signal()
-                if ended { current = nil; finishedFiles += 1 }
-            }
-            while finishedFiles < files.count {
-                if current == nil, let ready = stash.indices.first(where: { !stash[$0].isEmpty }) {
-                    current = ready
-                    while current == ready, !stash[ready].isEmpty {
-                        let message = stash[ready].removeFirst()
-                        if failure == nil {
-                            do { try handle(ready, message) } catch { failure = error; state.abandon() ; current = nil; finishedFiles += 1 }
-                        } else { credits[ready].signal(); if message.endsFile { finishedFiles += 1; current = nil } }
-                    }
+            // Files are committed strictly in path order, whichever worker finishes first, so one and
+            // two jobs build the same ledger (which copy of a conflicting request id wins is then stable).
+            while nextFile < files.count {
+                if current == nil {
+                    current = stash.indices.first { stash[$0].first?.beginsFile == nextFile }
+                }
+                guard let worker = current, !stash[worker].isEmpty else {
+                    let (sender, message) = queue.pop()
+                    stash[sender].append(message)
                     continue
                 }
-                let (worker, message) = queue.pop()
-                if current == nil { current = worker }
-                if worker != current {
-                    stash[worker].append(message)
-                    continue
-                }
+                let message = stash[worker].removeFirst()
+                var ended = message.endsFile
                 if failure == nil {
-                    do { try handle(worker, message) } catch { failure = error; state.abandon(); current = nil; finishedFiles += 1 }
-                } else {
-                    // After a fatal ledger error, drain the workers without writing.
-                    credits[worker].signal()
-                    if message.endsFile { finishedFiles += 1; current = nil }
+                    do {
+                        ended = try state.apply(message, summary: &summary)
+                    } catch {
+                        // A fatal ledger error (disk full, read-only): undo this file, then drain the
+                        // workers without writing so every thread ends before the error is reported.
+                        failure = error
+                        state.abandon()
+                    }
+                }
+                credits[worker].signal()
+                if ended {
+                    current = nil
+                    nextFile += 1
                 }
                 if let progress, Date().timeIntervalSince(lastProgress) > 0.5 {
                     lastProgress = Date()
-                    progress(IngestProgress(filesDone: finishedFiles, filesTotal: files.count, records: summary.recordsRead,
+                    progress(IngestProgress(filesDone: nextFile, filesTotal: files.count, records: summary.recordsRead,
                                             uncompressedBytes: summary.uncompressedBytes,
                                             seconds: Date().timeIntervalSince(started)))
                 }
@@ -219,6 +216,14 @@ public enum IngestRunner {
 }
 
 extension IngestRunner.Message {
+    /// The file index when this message opens a file's stream of messages.
+    var beginsFile: Int? {
+        switch self {
+        case .unchanged(let file), .touched(let file, _, _), .fileStart(let file, _): return file
+        default: return nil
+        }
+    }
+
     var endsFile: Bool {
         switch self {
         case .unchanged, .touched, .fileEnd, .fileFailed: return true
