@@ -52,6 +52,13 @@ public enum IngestRunner {
         let registryKeys = files.map { $0.isStandardInput ? $0.path : absolutePath($0.path) }
 
         try ledger.queue.inDatabase { db in
+            // One checkpoint at the end copies each page once; frequent checkpoints copy hot index pages
+            // again and again. A killed run leaves a longer WAL, which the next open replays as usual.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            defer {
+                _ = try? db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+                _ = try? db.execute(sql: "PRAGMA wal_autocheckpoint = 1000")
+            }
             let writer = LedgerWriter(db: db, ledgerPath: plan.ledgerPath)
             var existing: [Int: LedgerWriter.ExistingSource] = [:]
             for (index, key) in registryKeys.enumerated() where !files[index].isStandardInput {
