@@ -2,7 +2,7 @@
 # `make demo` and `make test` are the whole quick start; .ci/run calls `make test`.
 
 SWIFT       ?= swift
-APT_PACKAGES = libarchive-dev libsqlite3-dev zlib1g-dev libdeflate-dev zstd zip unzip
+APT_PACKAGES = libarchive-dev libsqlite3-dev zlib1g-dev libdeflate-dev libssl-dev zstd zip unzip
 DEMO_DIR     = demo
 DEMO_DB      = $(DEMO_DIR)/routeledger.sqlite
 BIN          = .build/debug/routeledger

@@ -22,9 +22,10 @@ let package = Package(
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CDeflate", providers: [.apt(["libdeflate-dev"])]),
+        .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
 
         .target(name: "RouteLedgerModel"),
-        .target(name: "RouteLedgerArchive", dependencies: ["RouteLedgerModel", "CArchive", "CZlib", "CDeflate"]),
+        .target(name: "RouteLedgerArchive", dependencies: ["RouteLedgerModel", "CArchive", "CZlib", "CDeflate", "CCrypto"]),
         .target(name: "RouteLedgerIngest", dependencies: ["RouteLedgerModel", "RouteLedgerArchive"]),
         .target(name: "RouteLedgerStore", dependencies: [
             "RouteLedgerModel", "RouteLedgerArchive", "RouteLedgerIngest",
