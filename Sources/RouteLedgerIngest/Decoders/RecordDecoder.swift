@@ -10,6 +10,8 @@ public struct RecordDecoder {
     var interner = StringInterner()
     var innerTape = JSONTape()
     var metadataTape = JSONTape()
+    /// Raw model ids repeat endlessly; classify each once.
+    var modelReferences: [String: ModelReference] = [:]
 
     public init(options: DecodeOptions) {
         self.options = options
@@ -173,6 +175,13 @@ public struct RecordDecoder {
         }
     }
 
+    private mutating func classify(_ raw: String) -> ModelReference {
+        if let known = modelReferences[raw] { return known }
+        let reference = ModelIdentifier.classify(raw, applicationProfiles: options.applicationProfiles)
+        if modelReferences.count < 10_000 { modelReferences[raw] = reference }
+        return reference
+    }
+
     // MARK: Bedrock ModelInvocationLog
 
     private mutating func decodeBedrock(_ tape: inout JSONTape, root: Int) -> Outcome {
@@ -226,7 +235,7 @@ public struct RecordDecoder {
                 record.responseBody = String(decoding: tape.jsonText(outputBody), as: UTF8.self)
             }
 
-            switch ModelIdentifier.classify(rawModel, applicationProfiles: options.applicationProfiles) {
+            switch classify(rawModel) {
             case .foundation(let canonical, let crossRegion):
                 record.canonicalModel = canonical
                 record.servedModel = canonical
@@ -399,7 +408,7 @@ public struct RecordDecoder {
             ?? tape.internedString(tape.member(root, "api_base"), &interner)
         record.provider = tape.internedString(tape.member(root, "custom_llm_provider"), &interner)
         let model = Self.stripProviderPrefix(record.rawModelId)
-        switch ModelIdentifier.classify(model, applicationProfiles: options.applicationProfiles) {
+        switch classify(model) {
         case .foundation(let canonical, let crossRegion):
             record.canonicalModel = canonical
             record.servedModel = canonical

@@ -52,9 +52,10 @@ public enum IngestRunner {
         let registryKeys = files.map { $0.isStandardInput ? $0.path : absolutePath($0.path) }
 
         try ledger.queue.inDatabase { db in
-            // One checkpoint at the end copies each page once; frequent checkpoints copy hot index pages
-            // again and again. A killed run leaves a longer WAL, which the next open replays as usual.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            // Per-file commits dirty the same hot index pages again and again; checkpointing every 4000
+            // pages instead of 1000 copies them less often while the WAL stays bounded (16 MiB). Measured
+            // on a 100 MB corpus: 0 (one checkpoint at the end) 0.75 s, 1000 0.69 s, 4000 0.65 s.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 4000")
             defer {
                 _ = try? db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
                 _ = try? db.execute(sql: "PRAGMA wal_autocheckpoint = 1000")
