@@ -73,7 +73,6 @@ enum LedgerSchema {
                     UNIQUE (source_kind, request_id)
                 );
                 CREATE INDEX invocations_ts ON invocations(ts_us);
-                CREATE INDEX invocations_router_ts ON invocations(router_id, ts_us);
                 -- No index on correlation_id: trace ids are random, so such an index dirties one random page
                 -- per record in every per-file commit; correlation is resolved in memory by the metrics layer.
                 CREATE INDEX invocations_source ON invocations(source_id);

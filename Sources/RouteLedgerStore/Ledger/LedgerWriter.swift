@@ -14,8 +14,11 @@ final class LedgerWriter {
     private let db: Database
     private let connection: OpaquePointer
     private let ledgerPath: String
-    private var statements: [String: OpaquePointer] = [:]
+    /// Prepared statements by the address of their SQL literal (hashing the text per row was measurable).
+    private var statements: [UInt: OpaquePointer] = [:]
     private var stringIDs: [String: Int64] = [:]
+    /// The last string and id bound per invocation column: consecutive records mostly repeat them.
+    private var lastColumnValue: [(String, Int64)?] = Array(repeating: nil, count: 16)
     private var inTransaction = false
 
     init(db: Database, ledgerPath: String) {
@@ -30,16 +33,21 @@ final class LedgerWriter {
 
     // MARK: Raw statement plumbing
 
-    private func statement(_ sql: String) throws -> OpaquePointer {
-        if let cached = statements[sql] {
+    private func statement(_ sql: StaticString) throws -> OpaquePointer {
+        let key = UInt(bitPattern: sql.utf8Start)
+        if let cached = statements[key] {
             sqlite3_reset(cached)
             sqlite3_clear_bindings(cached)
             return cached
         }
         var prepared: OpaquePointer?
-        let code = sqlite3_prepare_v3(connection, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil)
+        let code = sql.withUTF8Buffer { text in
+            text.withMemoryRebound(to: CChar.self) {
+                sqlite3_prepare_v3(connection, $0.baseAddress, Int32($0.count), UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil)
+            }
+        }
         guard code == SQLITE_OK, let prepared else { throw failure(code) }
-        statements[sql] = prepared
+        statements[key] = prepared
         return prepared
     }
 
@@ -94,7 +102,13 @@ final class LedgerWriter {
     func rollbackFile() {
         if inTransaction { _ = sqlite3_exec(connection, "ROLLBACK", nil, nil, nil) }
         inTransaction = false
+        forgetStringIDs()
+    }
+
+    /// Ids created inside a rolled-back transaction or savepoint no longer exist.
+    private func forgetStringIDs() {
         stringIDs.removeAll(keepingCapacity: true)
+        for index in lastColumnValue.indices { lastColumnValue[index] = nil }
     }
 
     func beginMember() throws { try exec("SAVEPOINT member") }
@@ -102,13 +116,20 @@ final class LedgerWriter {
     func discardMember() throws {
         try exec("ROLLBACK TO member")
         try exec("RELEASE member")
-        stringIDs.removeAll(keepingCapacity: true)
+        forgetStringIDs()
     }
 
     // MARK: Dimension strings
 
-    private func stringID(_ value: String?) throws -> Int64? {
+    private func stringID(_ value: String?, column: Int) throws -> Int64? {
         guard let value else { return nil }
+        if let last = lastColumnValue[column], last.0 == value { return last.1 }
+        let id = try stringID(value)
+        lastColumnValue[column] = (value, id)
+        return id
+    }
+
+    private func stringID(_ value: String) throws -> Int64 {
         if let id = stringIDs[value] { return id }
         let insert = try statement("INSERT INTO strings(value) VALUES (?) ON CONFLICT(value) DO NOTHING")
         bind(insert, 1, value)
@@ -138,8 +159,11 @@ final class LedgerWriter {
 
     /// Removes a source and everything read from it (used when a file changed and is read again).
     func deleteSource(id: Int64) throws {
-        for sql in ["DELETE FROM invocations WHERE source_id IN (SELECT id FROM sources WHERE id = ?1 OR parent_id = ?1)",
-                    "DELETE FROM sources WHERE id = ?1 OR parent_id = ?1"] {
+        let deletions: [StaticString] = [
+            "DELETE FROM invocations WHERE source_id IN (SELECT id FROM sources WHERE id = ?1 OR parent_id = ?1)",
+            "DELETE FROM sources WHERE id = ?1 OR parent_id = ?1",
+        ]
+        for sql in deletions {
             let delete = try statement(sql)
             bind(delete, 1, id)
             try step(delete)
@@ -221,19 +245,26 @@ final class LedgerWriter {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(source_kind, request_id) DO NOTHING
             """)
-        // Resolve dimension ids first: they use other statements.
-        let ids = try [record.accountId, record.principal, record.region, record.inferenceRegion, record.operation,
-                       record.rawModelId, record.canonicalModel, record.routerId, record.servedModel, record.modelGroup,
-                       record.deployment, record.provider].map(stringID)
-        let errorCode = try stringID(record.errorCode)
-        let errorClass = try stringID(record.errorClass)
-        let tenant = try stringID(record.tenant)
-        let originalGroup = try stringID(record.originalModelGroup)
-        sqlite3_reset(insert)
+        // Dimension ids may run other statements; a bound statement is not disturbed by that.
         bind(insert, 1, record.sourceKind.rawValue)
         bind(insert, 2, record.requestId)
         bind(insert, 3, record.timestampMicros)
-        for (offset, id) in ids.enumerated() { bind(insert, Int32(4 + offset), id) }
+        bind(insert, 4, try stringID(record.accountId, column: 0))
+        bind(insert, 5, try stringID(record.principal, column: 1))
+        bind(insert, 6, try stringID(record.region, column: 2))
+        bind(insert, 7, try stringID(record.inferenceRegion, column: 3))
+        bind(insert, 8, try stringID(record.operation, column: 4))
+        bind(insert, 9, try stringID(record.rawModelId, column: 5))
+        bind(insert, 10, try stringID(record.canonicalModel, column: 6))
+        bind(insert, 11, try stringID(record.routerId, column: 7))
+        bind(insert, 12, try stringID(record.servedModel, column: 8))
+        bind(insert, 13, try stringID(record.modelGroup, column: 9))
+        bind(insert, 14, try stringID(record.deployment, column: 10))
+        bind(insert, 15, try stringID(record.provider, column: 11))
+        let errorCode = try stringID(record.errorCode, column: 12)
+        let errorClass = try stringID(record.errorClass, column: 13)
+        let tenant = try stringID(record.tenant, column: 14)
+        let originalGroup = try stringID(record.originalModelGroup, column: 15)
         bind(insert, 16, record.inputTokens)
         bind(insert, 17, record.outputTokens)
         bind(insert, 18, record.cacheReadTokens)
