@@ -11,9 +11,12 @@ public struct IngestPlan: Sendable {
     public var limits: ExtractionLimits
     public var lockTimeout: Double
     public var maxRecordBytes: Int
+    /// Dedupe keys kept in memory before they are merged into `request_keys` between files.
+    public var keyMergeThreshold: Int
 
     public init(paths: [String], ledgerPath: String, decode: DecodeOptions = .init(), jobs: Int = 1,
-                limits: ExtractionLimits = .init(), lockTimeout: Double = 60, maxRecordBytes: Int = 64 << 20) {
+                limits: ExtractionLimits = .init(), lockTimeout: Double = 60, maxRecordBytes: Int = 64 << 20,
+                keyMergeThreshold: Int = 1_000_000) {
         self.paths = paths
         self.ledgerPath = ledgerPath
         self.decode = decode
@@ -21,6 +24,7 @@ public struct IngestPlan: Sendable {
         self.limits = limits
         self.lockTimeout = lockTimeout
         self.maxRecordBytes = maxRecordBytes
+        self.keyMergeThreshold = max(1, keyMergeThreshold)
     }
 }
 

@@ -60,7 +60,9 @@ public enum IngestRunner {
                 _ = try? db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
                 _ = try? db.execute(sql: "PRAGMA wal_autocheckpoint = 1000")
             }
-            let writer = LedgerWriter(db: db, ledgerPath: plan.ledgerPath)
+            let writer = LedgerWriter(db: db, ledgerPath: plan.ledgerPath, pendingKeyLimit: plan.keyMergeThreshold)
+            // Keys of a run that was killed before its final merge.
+            try writer.mergeRequestKeys()
             var existing: [Int: LedgerWriter.ExistingSource] = [:]
             for (index, key) in registryKeys.enumerated() where !files[index].isStandardInput {
                 if let source = try writer.existingSource(path: key) { existing[index] = source }
@@ -122,6 +124,7 @@ public enum IngestRunner {
                 if ended {
                     current = nil
                     nextFile += 1
+                    if failure == nil, writer.needsKeyMerge { try writer.mergeRequestKeys() }
                 }
                 if let progress, Date().timeIntervalSince(lastProgress) > 0.5 {
                     lastProgress = Date()
@@ -131,6 +134,7 @@ public enum IngestRunner {
                 }
             }
             if let failure { throw failure }
+            try writer.mergeRequestKeys()
 
             summary.seconds = Date().timeIntervalSince(started)
             summary.rejections.sort()

@@ -69,13 +69,30 @@ enum LedgerSchema {
                     flags INTEGER NOT NULL DEFAULT 0,
                     content_hash INTEGER NOT NULL,
                     source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
-                    line INTEGER NOT NULL,
-                    UNIQUE (source_kind, request_id)
+                    line INTEGER NOT NULL
                 );
                 CREATE INDEX invocations_ts ON invocations(ts_us);
                 -- No index on correlation_id: trace ids are random, so such an index dirties one random page
                 -- per record in every per-file commit; correlation is resolved in memory by the metrics layer.
                 CREATE INDEX invocations_source ON invocations(source_id);
+
+                -- The dedupe index: every stored (source kind, request id) once. Request ids are random, so
+                -- keeping this index inside each per-file commit would dirty one random page per record;
+                -- instead the writer dedupes a run's own records in memory, probes this table, and merges
+                -- the run's keys here in key order after its files (and first thing in the next run, should
+                -- a run be killed before that). `request_keys_through` is the highest merged invocation id.
+                CREATE TABLE request_keys (
+                    source_kind TEXT NOT NULL,
+                    request_id TEXT NOT NULL,
+                    invocation_id INTEGER NOT NULL,
+                    PRIMARY KEY (source_kind, request_id)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE ledger_state (
+                    key TEXT PRIMARY KEY,
+                    value INTEGER NOT NULL
+                );
+                INSERT INTO ledger_state(key, value) VALUES ('request_keys_through', 0);
 
                 -- Prompt and response bodies, only with --keep-bodies.
                 CREATE TABLE bodies (

@@ -21,7 +21,8 @@ final class LedgerWriter {
     private var lastColumnValue: [(String, Int64)?] = Array(repeating: nil, count: 16)
     private var inTransaction = false
 
-    init(db: Database, ledgerPath: String) {
+    init(db: Database, ledgerPath: String, pendingKeyLimit: Int = 1_000_000) {
+        self.pendingKeyLimit = pendingKeyLimit
         self.db = db
         self.connection = db.sqliteConnection!
         self.ledgerPath = ledgerPath
@@ -91,11 +92,13 @@ final class LedgerWriter {
     func beginFile() throws {
         try exec("BEGIN IMMEDIATE")
         inTransaction = true
+        keysAddedInFile.removeAll(keepingCapacity: true)
     }
 
     func commitFile() throws {
         try exec("COMMIT")
         inTransaction = false
+        keysAddedInFile.removeAll(keepingCapacity: true)
     }
 
     /// Undoes the whole file. String ids created inside the transaction vanish with it.
@@ -103,6 +106,7 @@ final class LedgerWriter {
         if inTransaction { _ = sqlite3_exec(connection, "ROLLBACK", nil, nil, nil) }
         inTransaction = false
         forgetStringIDs()
+        forgetKeys(from: 0)
     }
 
     /// Ids created inside a rolled-back transaction or savepoint no longer exist.
@@ -111,12 +115,16 @@ final class LedgerWriter {
         for index in lastColumnValue.indices { lastColumnValue[index] = nil }
     }
 
-    func beginMember() throws { try exec("SAVEPOINT member") }
+    func beginMember() throws {
+        try exec("SAVEPOINT member")
+        keysAtMemberStart = keysAddedInFile.count
+    }
     func releaseMember() throws { try exec("RELEASE member") }
     func discardMember() throws {
         try exec("ROLLBACK TO member")
         try exec("RELEASE member")
         forgetStringIDs()
+        forgetKeys(from: keysAtMemberStart)
     }
 
     // MARK: Dimension strings
@@ -160,6 +168,11 @@ final class LedgerWriter {
     /// Removes a source and everything read from it (used when a file changed and is read again).
     func deleteSource(id: Int64) throws {
         let deletions: [StaticString] = [
+            """
+            DELETE FROM request_keys WHERE (source_kind, request_id, invocation_id) IN (
+                SELECT source_kind, request_id, id FROM invocations
+                WHERE source_id IN (SELECT id FROM sources WHERE id = ?1 OR parent_id = ?1))
+            """,
             "DELETE FROM invocations WHERE source_id IN (SELECT id FROM sources WHERE id = ?1 OR parent_id = ?1)",
             "DELETE FROM sources WHERE id = ?1 OR parent_id = ?1",
         ]
@@ -243,8 +256,13 @@ final class LedgerWriter {
                 latency_ms, ttft_ms, status, error_code_id, error_class_id, tenant_id, correlation_id, fallback_attempt,
                 original_model_group_id, logged_cost_usd, prompt_chars, prompt_sha256, flags, content_hash, source_id, line)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(source_kind, request_id) DO NOTHING
             """)
+        let key = RequestKey(kind: record.sourceKind, id: record.requestId)
+        if let existing = try existingInvocation(key) {
+            if existing.contentHash == record.contentHash { return .duplicate }
+            try recordConflict(record, line: line, source: source, existingID: existing.id)
+            return .conflict
+        }
         // Dimension ids may run other statements; a bound statement is not disturbed by that.
         bind(insert, 1, record.sourceKind.rawValue)
         bind(insert, 2, record.requestId)
@@ -286,23 +304,20 @@ final class LedgerWriter {
         bind(insert, 34, source)
         bind(insert, 35, Int64(line))
         try step(insert)
-        if sqlite3_changes(connection) == 1 {
-            if record.promptBody != nil || record.responseBody != nil {
-                let rowID = sqlite3_last_insert_rowid(connection)
-                let body = try statement("INSERT INTO bodies(invocation_id, prompt, response) VALUES (?, ?, ?)")
-                bind(body, 1, rowID)
-                bind(body, 2, record.promptBody)
-                bind(body, 3, record.responseBody)
-                try step(body)
-            }
-            return .stored
+        let rowID = sqlite3_last_insert_rowid(connection)
+        pendingKeys[key] = (rowID, record.contentHash)
+        keysAddedInFile.append(key)
+        if record.promptBody != nil || record.responseBody != nil {
+            let body = try statement("INSERT INTO bodies(invocation_id, prompt, response) VALUES (?, ?, ?)")
+            bind(body, 1, rowID)
+            bind(body, 2, record.promptBody)
+            bind(body, 3, record.responseBody)
+            try step(body)
         }
-        let existing = try statement("SELECT id, content_hash FROM invocations WHERE source_kind = ? AND request_id = ?")
-        bind(existing, 1, record.sourceKind.rawValue)
-        bind(existing, 2, record.requestId)
-        guard try step(existing) == SQLITE_ROW else { throw failure(SQLITE_ERROR) }
-        let existingID = sqlite3_column_int64(existing, 0)
-        if sqlite3_column_int64(existing, 1) == record.contentHash { return .duplicate }
+        return .stored
+    }
+
+    private func recordConflict(_ record: InvocationRecord, line: Int, source: Int64, existingID: Int64) throws {
         let conflict = try statement("""
             INSERT INTO conflicts(source_id, line, source_kind, request_id, existing_invocation_id, content_hash)
             VALUES (?, ?, ?, ?, ?, ?)
@@ -314,7 +329,64 @@ final class LedgerWriter {
         bind(conflict, 5, existingID)
         bind(conflict, 6, record.contentHash)
         try step(conflict)
-        return .conflict
+    }
+
+    // MARK: Dedupe keys
+
+    struct RequestKey: Hashable {
+        var kind: SourceKind
+        var id: String
+    }
+
+    /// Keys stored by this run and not yet merged into `request_keys`: id and content hash.
+    private var pendingKeys: [RequestKey: (id: Int64, contentHash: Int64)] = [:]
+    /// Keys added by the open file, in order, with the count at the open member's savepoint: a rolled-back
+    /// file or member takes its keys with it.
+    private var keysAddedInFile: [RequestKey] = []
+    private var keysAtMemberStart = 0
+    /// Merge into `request_keys` once this many keys are pending, so a huge run stays within memory.
+    let pendingKeyLimit: Int
+
+    private func existingInvocation(_ key: RequestKey) throws -> (id: Int64, contentHash: Int64)? {
+        if let pending = pendingKeys[key] { return pending }
+        let probe = try statement("""
+            SELECT i.id, i.content_hash FROM request_keys k JOIN invocations i ON i.id = k.invocation_id
+            WHERE k.source_kind = ? AND k.request_id = ?
+            """)
+        bind(probe, 1, key.kind.rawValue)
+        bind(probe, 2, key.id)
+        guard try step(probe) == SQLITE_ROW else { return nil }
+        return (sqlite3_column_int64(probe, 0), sqlite3_column_int64(probe, 1))
+    }
+
+    private func forgetKeys(from start: Int) {
+        for key in keysAddedInFile[start...] { pendingKeys[key] = nil }
+        keysAddedInFile.removeSubrange(start...)
+    }
+
+    var needsKeyMerge: Bool { pendingKeys.count >= pendingKeyLimit }
+
+    /// Moves every invocation newer than the watermark into `request_keys`, in key order, in one
+    /// transaction; called between files and at the start and end of each run.
+    func mergeRequestKeys() throws {
+        try exec("BEGIN IMMEDIATE")
+        do {
+            try exec("""
+                INSERT INTO request_keys(source_kind, request_id, invocation_id)
+                SELECT source_kind, request_id, id FROM invocations
+                WHERE id > (SELECT value FROM ledger_state WHERE key = 'request_keys_through')
+                ORDER BY source_kind, request_id
+                """)
+            try exec("""
+                UPDATE ledger_state SET value = (SELECT ifnull(max(id), 0) FROM invocations)
+                WHERE key = 'request_keys_through'
+                """)
+            try exec("COMMIT")
+        } catch {
+            _ = sqlite3_exec(connection, "ROLLBACK", nil, nil, nil)
+            throw error
+        }
+        pendingKeys.removeAll(keepingCapacity: true)
     }
 
     func recordRun(startedAt: String, finishedAt: String, summaryJSON: String) throws {
