@@ -125,3 +125,12 @@ private func parse(_ text: String, _ body: (JSONTape, JSONParseOutcome) -> Void 
         }
     }
 }
+
+@Suite struct ScalarCountTests {
+    @Test(arguments: ["", "a", "hello world, plain ASCII text of some length", "café 東京 😀 naïve – “quotes”",
+                      String(repeating: "ü東😀x", count: 37)])
+    func countsScalarsLikeSwift(_ text: String) {
+        let bytes = Array(text.utf8)
+        #expect(bytes.withUnsafeBytes { scalarCount($0) } == Int64(text.unicodeScalars.count))
+    }
+}

@@ -216,9 +216,20 @@ extension JSONTape {
     }
 }
 
-/// Counts Unicode scalars in UTF-8 bytes (continuation bytes are not counted).
+/// Counts Unicode scalars in UTF-8 bytes: every byte but continuation bytes (0b10xxxxxx), eight at a time.
 func scalarCount(_ bytes: UnsafeRawBufferPointer) -> Int64 {
-    var count: Int64 = 0
-    for byte in bytes where byte & 0xC0 != 0x80 { count += 1 }
-    return count
+    let count = bytes.count
+    var continuation = 0
+    var index = 0
+    while index + 8 <= count {
+        let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+        // High bit set and the next bit clear: shift bit 6 up into bit 7's place.
+        continuation += (word & ~(word << 1) & 0x8080_8080_8080_8080).nonzeroBitCount
+        index += 8
+    }
+    while index < count {
+        if bytes[index] & 0xC0 == 0x80 { continuation += 1 }
+        index += 1
+    }
+    return Int64(count - continuation)
 }
