@@ -3,6 +3,9 @@ import RouteLedgerStore
 
 /// Renders an ingest summary. Never prints record content: only locations, reasons and counts.
 enum SummaryFormatter {
+    /// Rejections listed in the text summary; the JSON summary and the `rejects` table have more.
+    static let textRejectionLimit = 10
+
     static func json(_ summary: IngestSummary) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
@@ -37,11 +40,12 @@ enum SummaryFormatter {
         for issue in summary.issues {
             lines.append("issue       \(location(issue)): \(issue.reason): \(issue.detail)")
         }
-        for rejection in summary.rejections {
+        for rejection in summary.rejections.prefix(textRejectionLimit) {
             lines.append("reject      \(location(rejection)): \(rejection.reason): \(rejection.detail)")
         }
-        if summary.rejected > summary.rejections.count {
-            lines.append("            … \(summary.rejected - summary.rejections.count) more in the ledger's rejects table")
+        let shown = min(summary.rejections.count, textRejectionLimit)
+        if summary.rejected > shown {
+            lines.append("            … \(summary.rejected - shown) more in the ledger's rejects table (--summary json lists \(IngestSummary.rejectionListLimit))")
         }
         return lines.joined(separator: "\n") + "\n"
     }
