@@ -1,4 +1,5 @@
 import Foundation
+import RouteLedgerModel
 import Testing
 @testable import RouteLedgerIngest
 
@@ -119,9 +120,9 @@ private func parse(_ text: String, _ body: (JSONTape, JSONParseOutcome) -> Void 
         for days in stride(from: -1000, to: 30000, by: 97) {
             let date = Date(timeIntervalSince1970: Double(days) * 86400)
             let parts = calendar.dateComponents([.year, .month, .day], from: date)
-            let (year, month, day) = Timestamp.civilFromDays(days)
+            let (year, month, day) = CivilCalendar.civilFromDays(days)
             #expect(year == parts.year && month == parts.month && day == parts.day)
-            #expect(Timestamp.daysFromCivil(year: year, month: month, day: day) == days)
+            #expect(CivilCalendar.daysFromCivil(year: year, month: month, day: day) == days)
         }
     }
 }

@@ -84,20 +84,9 @@ public enum Timestamp {
             }
         }
         guard index == count else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
+        let days = CivilCalendar.daysFromCivil(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
         return Int64(seconds) * 1_000_000 + Int64(micros)
-    }
-
-    /// Days since 1970-01-01 (Howard Hinnant's algorithm).
-    public static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
     }
 
     /// Epoch seconds (float, as LiteLLM logs them) → µs; nil when not finite or absurd.
@@ -112,23 +101,11 @@ public enum Timestamp {
         let fraction = Int(micros - Int64(seconds) * 1_000_000)
         let days = seconds.floorDiv(86_400)
         let secondOfDay = seconds - days * 86_400
-        let (year, month, day) = civilFromDays(days)
+        let (year, month, day) = CivilCalendar.civilFromDays(days)
         var text = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", year, month, day,
                           secondOfDay / 3600, secondOfDay % 3600 / 60, secondOfDay % 60)
         if fraction != 0 { text += String(format: ".%06d", fraction) }
         return text + "Z"
-    }
-
-    public static func civilFromDays(_ days: Int) -> (Int, Int, Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
 

@@ -143,17 +143,12 @@ public struct RecordDecoder {
     private func tenant(_ tape: JSONTape, maps: [Int], aliases: [String: String?]) -> String? {
         for key in options.tenantKeys {
             if let alias = aliases[key], let alias, !alias.isEmpty { return alias }
-            for map in maps where tape.nodes[map].kind == .object {
-                var found: String?
-                tape.forEachMember(map) { keyNode, valueNode in
-                    if found == nil, tape.string(keyNode) == key, let value = tape.text(valueNode), !value.isEmpty { found = value }
-                }
-                if let found { return found }
-            }
+            if let found = stringValue(in: tape, maps: maps, key: key) { return found }
         }
         return nil
     }
 
+    /// The first non-empty value of `key` in the given string maps (requestMetadata and the like).
     private func stringValue(in tape: JSONTape, maps: [Int], key: String) -> String? {
         for map in maps where tape.nodes[map].kind == .object {
             var found: String?
