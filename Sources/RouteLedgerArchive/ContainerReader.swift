@@ -27,7 +27,9 @@ public struct ContainerReport: Sendable, Hashable {
 
 /// Streams the log members out of one input file, detecting containers by content:
 /// gzip, zstd, zip, tar, and the nestings gzip→tar, zstd→tar, tar/zip member→gzip, gzip→plain.
-/// Nothing is extracted to disk and buffers are bounded.
+/// Nothing is extracted to disk and buffers are bounded: a gzip regular file of at most
+/// 256 MiB is read whole and decoded member by member with libdeflate (output buffer at most
+/// 256 MiB and within the `ExtractionLimits`); everything else streams.
 ///
 /// One reader is used by one thread at a time; separate readers may run concurrently.
 public final class ContainerReader: Sendable {
@@ -105,9 +107,18 @@ public final class ContainerReader: Sendable {
             return
         }
         if head.starts(with: Self.gzipMagic) {
-            let gzip = try GzipInflateStream(source: head, limitGuard: LimitGuard(limits: limits, enforceSizeCap: false, label: "gzip stream"))
-            try readDecoded(PeekStream(gzip, peek: Self.headerPeek), kind: .gzip, run: &run, body: body) {
-                gzip.limitGuard.enforceSizeCap = true
+            let limitGuard = LimitGuard(limits: limits, enforceSizeCap: false, label: "gzip stream")
+            // A regular file is read whole and decoded by libdeflate (zlib takes over at the
+            // first damaged member); anything else (pipes, huge files) streams through zlib.
+            if let gzip = GzipMemoryStream.open(raw: raw, head: head, limitGuard: limitGuard) {
+                try readDecoded(PeekStream(gzip, peek: Self.headerPeek), kind: .gzip, run: &run, body: body) {
+                    gzip.limitGuard.enforceSizeCap = true
+                }
+            } else {
+                let gzip = try GzipInflateStream(source: head, limitGuard: limitGuard)
+                try readDecoded(PeekStream(gzip, peek: Self.headerPeek), kind: .gzip, run: &run, body: body) {
+                    gzip.limitGuard.enforceSizeCap = true
+                }
             }
         } else if head.starts(with: Self.zstdMagic) {
             // libarchive's zstd filter, raw format: one entry, the decompressed stream. What

@@ -19,9 +19,17 @@ final class GzipInflateStream: ByteStream {
     private(set) var membersStarted = 1
     var limitGuard: LimitGuard
 
-    init(source: ByteStream, limitGuard: LimitGuard, inputBufferSize: Int = 256 << 10) throws {
+    /// `compressedConsumed`, `produced` and `membersStarted` let a decoder that already read
+    /// part of the stream hand the rest over (`GzipMemoryStream`'s fallback): `source` then
+    /// starts at the first byte of member `membersStarted`, and errors and limit checks count
+    /// as if this stream had read everything before it.
+    init(source: ByteStream, limitGuard: LimitGuard, inputBufferSize: Int = 256 << 10,
+         compressedConsumed: Int64 = 0, produced: Int64 = 0, membersStarted: Int = 1) throws {
         self.source = source
         self.limitGuard = limitGuard
+        self.compressedConsumed = compressedConsumed
+        self.produced = produced
+        self.membersStarted = membersStarted
         zs = .allocate(capacity: 1)
         zs.initialize(to: z_stream())
         input = .allocate(byteCount: inputBufferSize, alignment: 64)
