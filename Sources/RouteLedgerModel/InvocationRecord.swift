@@ -111,16 +111,35 @@ extension InvocationRecord {
     /// bytes differ (a spend log exported once as JSON lines and once as CSV, or keys in another order);
     /// otherwise they conflict.
     public var normalizedFingerprint: Int64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        // A fixed (unseeded) 64-bit mix, eight bytes at a time: it is stored, so it must never change
+        // between processes, which rules out Swift's seeded `Hasher`.
+        var hash: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func mix(_ word: UInt64) {
+            hash = (hash ^ word) &* 0xFF51_AFD7_ED55_8CCD
+            hash ^= hash >> 29
+        }
         func feed(_ text: String?) {
-            if let text {
-                for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-                hash = (hash ^ 0x1F) &* 0x0000_0100_0000_01B3
-            } else {
-                hash = (hash ^ 0x1E) &* 0x0000_0100_0000_01B3
+            guard var text else { return mix(0x1E) }
+            text.withUTF8 { bytes in
+                var index = 0
+                while index + 8 <= bytes.count {
+                    mix(UnsafeRawBufferPointer(bytes).loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                    index += 8
+                }
+                var tail: UInt64 = 0x1F
+                while index < bytes.count {
+                    tail = tail << 8 | UInt64(bytes[index])
+                    index += 1
+                }
+                mix(tail)
+                mix(UInt64(bytes.count))
             }
         }
-        func feed(_ number: Int64?) { feed(number.map { String($0) }) }
+        func feed(_ number: Int64?) {
+            guard let number else { return mix(0x1E) }
+            mix(UInt64(bitPattern: number))
+            mix(0x1D)
+        }
         feed(sourceKind.rawValue); feed(requestId); feed(timestampMicros)
         feed(accountId); feed(principal); feed(region); feed(inferenceRegion); feed(operation)
         feed(rawModelId); feed(canonicalModel); feed(routerId); feed(servedModel)
@@ -128,7 +147,7 @@ extension InvocationRecord {
         feed(inputTokens); feed(outputTokens); feed(cacheReadTokens); feed(cacheWriteTokens)
         feed(latencyMs); feed(ttftMs); feed(status.rawValue); feed(errorCode); feed(errorClass)
         feed(tenant); feed(correlationId); feed(fallbackAttempt); feed(originalModelGroup)
-        feed(loggedCostUSD.map { String($0) }); feed(promptChars); feed(promptSHA256); feed(flags.rawValue)
-        return Int64(bitPattern: hash)
+        feed(loggedCostUSD.map { Int64(bitPattern: $0.bitPattern) }); feed(promptChars); feed(promptSHA256); feed(flags.rawValue)
+        return Int64(bitPattern: hash ^ (hash >> 32))
     }
 }

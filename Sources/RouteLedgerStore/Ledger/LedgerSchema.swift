@@ -85,6 +85,7 @@ enum LedgerSchema {
                     source_kind TEXT NOT NULL,
                     request_id TEXT NOT NULL,
                     invocation_id INTEGER NOT NULL,
+                    content_hash INTEGER NOT NULL,
                     PRIMARY KEY (source_kind, request_id)
                 ) WITHOUT ROWID;
 

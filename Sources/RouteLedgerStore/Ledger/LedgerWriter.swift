@@ -339,7 +339,8 @@ final class LedgerWriter {
     }
 
     /// Keys stored by this run and not yet merged into `request_keys`: id and content hash.
-    private var pendingKeys: [RequestKey: (id: Int64, contentHash: Int64)] = [:]
+    private var pendingKeys: [RequestKey: (id: Int64, contentHash: Int64)] = Dictionary(minimumCapacity: 1 << 16)
+    private var requestKeysEmpty = false
     /// Keys added by the open file, in order, with the count at the open member's savepoint: a rolled-back
     /// file or member takes its keys with it.
     private var keysAddedInFile: [RequestKey] = []
@@ -349,9 +350,10 @@ final class LedgerWriter {
 
     private func existingInvocation(_ key: RequestKey) throws -> (id: Int64, contentHash: Int64)? {
         if let pending = pendingKeys[key] { return pending }
+        // Nothing merged yet (a new ledger): every probe would miss.
+        if requestKeysEmpty { return nil }
         let probe = try statement("""
-            SELECT i.id, i.content_hash FROM request_keys k JOIN invocations i ON i.id = k.invocation_id
-            WHERE k.source_kind = ? AND k.request_id = ?
+            SELECT invocation_id, content_hash FROM request_keys WHERE source_kind = ? AND request_id = ?
             """)
         bind(probe, 1, key.kind.rawValue)
         bind(probe, 2, key.id)
@@ -372,8 +374,8 @@ final class LedgerWriter {
         try exec("BEGIN IMMEDIATE")
         do {
             try exec("""
-                INSERT INTO request_keys(source_kind, request_id, invocation_id)
-                SELECT source_kind, request_id, id FROM invocations
+                INSERT INTO request_keys(source_kind, request_id, invocation_id, content_hash)
+                SELECT source_kind, request_id, id, content_hash FROM invocations
                 WHERE id > (SELECT value FROM ledger_state WHERE key = 'request_keys_through')
                 ORDER BY source_kind, request_id
                 """)
@@ -387,6 +389,8 @@ final class LedgerWriter {
             throw error
         }
         pendingKeys.removeAll(keepingCapacity: true)
+        let probe = try statement("SELECT NOT EXISTS (SELECT 1 FROM request_keys)")
+        requestKeysEmpty = try step(probe) == SQLITE_ROW && sqlite3_column_int(probe, 0) == 1
     }
 
     func recordRun(startedAt: String, finishedAt: String, summaryJSON: String) throws {
