@@ -75,3 +75,23 @@ import Testing
         #expect(try count(directory.path("l.sqlite"), "SELECT count(*) FROM sources WHERE member = '2-good.json' AND stored = 1") == 1)
     }
 }
+
+extension DedupeTests {
+    /// A replaced file's rows may reuse the ids of the rows they replace; their keys must still be merged.
+    @Test func replacedNewestFileKeepsTheDedupeIndexComplete() throws {
+        let directory = try TemporaryDirectory()
+        let ledger = directory.path("l.sqlite")
+        try FixtureRecords.write([FixtureRecords.bedrock(id: "A1")], to: directory.path("a.jsonl"))
+        try FixtureRecords.write([FixtureRecords.bedrock(id: "B1"), FixtureRecords.bedrock(id: "B2")], to: directory.path("b.jsonl"))
+        let plan = IngestPlan(paths: [directory.path("a.jsonl"), directory.path("b.jsonl")], ledgerPath: ledger)
+        _ = try IngestRunner.run(plan)
+        try FixtureRecords.write([FixtureRecords.bedrock(id: "B3"), FixtureRecords.bedrock(id: "B4")], to: directory.path("b.jsonl"))
+        let replaced = try IngestRunner.run(plan)
+        #expect(replaced.filesReplaced == 1 && replaced.stored == 2)
+        #expect(try count(ledger, "SELECT count(*) FROM request_keys") == 3)
+        #expect(try count(ledger, "SELECT count(*) FROM request_keys k JOIN invocations i ON i.id = k.invocation_id") == 3)
+        try FixtureRecords.write([FixtureRecords.bedrock(id: "B3")], to: directory.path("c.jsonl"))
+        let again = try IngestRunner.run(IngestPlan(paths: [directory.path("c.jsonl")], ledgerPath: ledger))
+        #expect(again.duplicates == 1 && again.stored == 0)
+    }
+}

@@ -175,6 +175,12 @@ final class LedgerWriter {
             """,
             "DELETE FROM invocations WHERE source_id IN (SELECT id FROM sources WHERE id = ?1 OR parent_id = ?1)",
             "DELETE FROM sources WHERE id = ?1 OR parent_id = ?1",
+            // Deleting the newest rows lets SQLite hand their ids out again; pull the merge watermark back
+            // so the rows that reuse them are merged into request_keys too.
+            """
+            UPDATE ledger_state SET value = min(value, (SELECT ifnull(max(id), 0) FROM invocations))
+            WHERE key = 'request_keys_through' AND ?1 IS NOT NULL
+            """,
         ]
         for sql in deletions {
             let delete = try statement(sql)
