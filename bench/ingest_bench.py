@@ -21,8 +21,8 @@ ROOT = os.path.abspath(os.path.dirname(__file__) + "/..")
 BIN = os.path.join(ROOT, ".build/release/routeledger")
 DATA = os.path.join(ROOT, "bench-data")
 CORPUS = os.path.join(DATA, "corpus")
-TARGET_BYTES = int(os.environ.get("BENCH_TARGET_MB", "520")) * 1_000_000
-REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
+TARGET_BYTES = int(os.environ.get("BENCH_TARGET_MB", "560")) * 1_000_000
+REPEATS = int(os.environ.get("BENCH_REPEATS", "5"))
 SEED = 20261122
 
 
