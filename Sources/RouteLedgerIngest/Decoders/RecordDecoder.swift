@@ -125,6 +125,15 @@ public struct RecordDecoder {
 
     enum FieldError: Error { case missing(String), invalid(String) }
 
+    /// The rejection a decoding error stands for (names the field, never its content).
+    static func rejection(for error: Error) -> Outcome {
+        switch error {
+        case FieldError.missing(let field): return .rejected(.missingField, "missing \(field)")
+        case FieldError.invalid(let field): return .rejected(.invalidField, "\(field) is not valid")
+        default: return .rejected(.invalidField, "\(error)")
+        }
+    }
+
     private func counted(_ tape: JSONTape, _ index: Int?, _ name: String) throws -> Int64? {
         switch tape.count(index) {
         case .value(let value): return value
@@ -257,12 +266,8 @@ public struct RecordDecoder {
             record.correlationId = stringValue(in: tape, maps: maps, key: options.correlationKey)
             finish(&record)
             return .record(record)
-        } catch FieldError.missing(let field) {
-            return .rejected(.missingField, "missing \(field)")
-        } catch FieldError.invalid(let field) {
-            return .rejected(.invalidField, "\(field) is not valid")
         } catch {
-            return .rejected(.invalidField, "\(error)")
+            return Self.rejection(for: error)
         }
     }
 
@@ -386,12 +391,8 @@ public struct RecordDecoder {
             }
             finish(&record)
             return .record(record)
-        } catch FieldError.missing(let field) {
-            return .rejected(.missingField, "missing \(field)")
-        } catch FieldError.invalid(let field) {
-            return .rejected(.invalidField, "\(field) is not valid")
         } catch {
-            return .rejected(.invalidField, "\(error)")
+            return Self.rejection(for: error)
         }
     }
 
@@ -537,12 +538,8 @@ public struct RecordDecoder {
             }
             finish(&record)
             return .record(record)
-        } catch FieldError.missing(let field) {
-            return .rejected(.missingField, "missing \(field)")
-        } catch FieldError.invalid(let field) {
-            return .rejected(.invalidField, "\(field) is not valid")
         } catch {
-            return .rejected(.invalidField, "\(error)")
+            return Self.rejection(for: error)
         }
     }
 }

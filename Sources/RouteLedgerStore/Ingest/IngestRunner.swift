@@ -244,6 +244,26 @@ extension IngestRunner.Message {
     }
 }
 
+extension LedgerWriter.SourceTotals {
+    static func += (lhs: inout Self, rhs: Self) {
+        lhs.records += rhs.records
+        lhs.stored += rhs.stored
+        lhs.duplicates += rhs.duplicates
+        lhs.conflicts += rhs.conflicts
+        lhs.rejected += rhs.rejected
+    }
+}
+
+extension IngestSummary {
+    mutating func add(_ totals: LedgerWriter.SourceTotals) {
+        recordsRead += totals.records
+        stored += totals.stored
+        duplicates += totals.duplicates
+        conflicts += totals.conflicts
+        rejected += totals.rejected
+    }
+}
+
 /// The writer's view of the file being stored.
 struct WriterState {
     let files: [InputFile]
@@ -349,11 +369,7 @@ struct WriterState {
                                         layout: layout, totals: memberTotals)
             }
             try writer.releaseMember()
-            fileTotals.records += memberTotals.records
-            fileTotals.stored += memberTotals.stored
-            fileTotals.duplicates += memberTotals.duplicates
-            fileTotals.conflicts += memberTotals.conflicts
-            fileTotals.rejected += memberTotals.rejected
+            fileTotals += memberTotals
             return false
         case .fileEnd(let index, let report):
             for issue in report.issues {
@@ -372,11 +388,7 @@ struct WriterState {
                                     containers: containers, layout: layouts.sorted().joined(separator: ","), totals: fileTotals)
             try writer.commitFile()
             summary.filesRead += 1
-            summary.recordsRead += fileTotals.records
-            summary.stored += fileTotals.stored
-            summary.duplicates += fileTotals.duplicates
-            summary.conflicts += fileTotals.conflicts
-            summary.rejected += fileTotals.rejected
+            summary.add(fileTotals)
             summary.compressedBytes += report.compressedBytes
             return true
         case .fileFailed(let index, let reason):
