@@ -83,3 +83,38 @@ import Testing
         #expect(actual == expected)
     }
 }
+
+extension KillSafetyTests {
+    /// Two real `ingest` processes on one ledger: the second waits for the first (and says so), both succeed,
+    /// and the ledger equals one clean run.
+    @Test func concurrentIngestsWaitAndDoNotDoubleCount() throws {
+        let directory = try TemporaryDirectory()
+        let corpus = try Self.makeCorpus(directory)
+        let binary = TestPaths.builtExecutable.path
+        let clean = directory.path("clean.sqlite")
+        #expect(try runProcess(binary, ["ingest", corpus, "--db", clean, "--quiet"]).status == 0)
+
+        let shared = directory.path("shared.sqlite")
+        func start(_ name: String) throws -> (Process, URL) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["ingest", corpus, "--db", shared, "--lock-timeout", "120"]
+            let log = directory.url.appendingPathComponent("\(name).err")
+            FileManager.default.createFile(atPath: log.path, contents: nil)
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = try FileHandle(forWritingTo: log)
+            try process.run()
+            return (process, log)
+        }
+        let (first, _) = try start("first")
+        usleep(100_000)
+        let (second, secondLog) = try start("second")
+        first.waitUntilExit()
+        second.waitUntilExit()
+        #expect(first.terminationStatus == 0)
+        #expect(second.terminationStatus == 0)
+        let waited = try String(contentsOf: secondLog, encoding: .utf8)
+        #expect(waited.contains("waiting for another process"), "the second run says why it waits")
+        #expect(try Self.ledgerRows(shared) == (try Self.ledgerRows(clean)))
+    }
+}
