@@ -51,22 +51,22 @@ public enum IngestRunner {
         let files = discovery.files
         let registryKeys = files.map { $0.isStandardInput ? $0.path : absolutePath($0.path) }
 
-        try ledger.queue.inDatabase { db in
-            // Per-file commits dirty the same hot index pages again and again; checkpointing every 4000
-            // pages instead of 1000 copies them less often while the WAL stays bounded (16 MiB). Measured
-            // on a 100 MB corpus: 0 (one checkpoint at the end) 0.75 s, 1000 0.69 s, 4000 0.65 s.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 4000")
-            defer {
-                _ = try? db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
-                _ = try? db.execute(sql: "PRAGMA wal_autocheckpoint = 1000")
-            }
-            let writer = LedgerWriter(db: db, ledgerPath: plan.ledgerPath, pendingKeyLimit: plan.keyMergeThreshold)
+        do {
+            // Migrations ran when `ledger` opened; the bulk path uses its own connection.
+            withExtendedLifetime(ledger) {}
+            let writer = try LedgerWriter(ledgerPath: plan.ledgerPath, busyTimeout: 30)
+            defer { writer.close() }
             // Keys of a run that was killed before its final merge.
             try writer.mergeRequestKeys()
             var existing: [Int: LedgerWriter.ExistingSource] = [:]
             for (index, key) in registryKeys.enumerated() where !files[index].isStandardInput {
                 if let source = try writer.existingSource(path: key) { existing[index] = source }
             }
+            let start = try writer.startState()
+            let probe = try RequestKeyProbe(ledgerPath: plan.ledgerPath)
+            // From here on the connection belongs to the SQL thread; this thread only waits for it.
+            let executor = SQLExecutor(writer: writer)
+            defer { _ = executor.finish() }
 
             let queue = MessageQueue<(worker: Int, message: Message)>()
             let workerCount = min(plan.jobs, max(1, files.count))
@@ -90,7 +90,8 @@ public enum IngestRunner {
                 thread.start()
             }
 
-            var state = WriterState(files: files, registryKeys: registryKeys, writer: writer)
+            var state = WriterState(files: files, registryKeys: registryKeys, executor: executor, start: start,
+                                    probe: probe, keyMergeThreshold: plan.keyMergeThreshold)
             var stash: [[Message]] = Array(repeating: [], count: workerCount)
             var current: Int?
             var nextFile = 0
@@ -124,7 +125,12 @@ public enum IngestRunner {
                 if ended {
                     current = nil
                     nextFile += 1
-                    if failure == nil, writer.needsKeyMerge { try writer.mergeRequestKeys() }
+                    if failure == nil, let error = executor.failure {
+                        failure = error
+                    }
+                    if failure == nil, state.needsKeyMerge {
+                        do { try state.mergeKeys() } catch { failure = error }
+                    }
                 }
                 if let progress, Date().timeIntervalSince(lastProgress) > 0.5 {
                     lastProgress = Date()
@@ -133,8 +139,11 @@ public enum IngestRunner {
                                             seconds: Date().timeIntervalSince(started)))
                 }
             }
-            if let failure { throw failure }
-            try writer.mergeRequestKeys()
+            if let failure {
+                _ = executor.finish()
+                throw failure
+            }
+            try state.mergeKeys()
 
             summary.seconds = Date().timeIntervalSince(started)
             summary.rejections.sort()
@@ -147,9 +156,10 @@ public enum IngestRunner {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             let json = String(decoding: try encoder.encode(summary), as: UTF8.self)
-            try writer.recordRun(startedAt: Timestamp.format(Int64(started.timeIntervalSince1970 * 1_000_000)),
-                                 finishedAt: Timestamp.format(Int64(Date().timeIntervalSince1970 * 1_000_000)),
-                                 summaryJSON: json)
+            let startedAt = Timestamp.format(Int64(started.timeIntervalSince1970 * 1_000_000))
+            let finishedAt = Timestamp.format(Int64(Date().timeIntervalSince1970 * 1_000_000))
+            executor.submit { try $0.recordRun(startedAt: startedAt, finishedAt: finishedAt, summaryJSON: json) }
+            if let error = executor.finish() { throw error }
         }
         return summary
     }
@@ -264,11 +274,14 @@ extension IngestSummary {
     }
 }
 
-/// The writer's view of the file being stored.
+/// The coordinator's view of the file being stored: it decides ids, duplicates and counts, and hands
+/// the SQL to the executor's thread in order.
 struct WriterState {
     let files: [InputFile]
     let registryKeys: [String]
-    let writer: LedgerWriter
+    let executor: SQLExecutor
+    let probe: RequestKeyProbe
+    let keyMergeThreshold: Int
     var fileSource: Int64 = 0
     var memberSource: Int64 = 0
     var fileIndex = 0
@@ -280,13 +293,105 @@ struct WriterState {
     var containers: String?
     let ingestedAt = Timestamp.format(Int64(Date().timeIntervalSince1970) * 1_000_000)
 
-    init(files: [InputFile], registryKeys: [String], writer: LedgerWriter) {
-        self.files = files
-        self.registryKeys = registryKeys
-        self.writer = writer
+    // Ids are allocated here, never reused; gaps after a rollback are harmless.
+    var nextRowID: Int64
+    var nextSourceID: Int64
+    var nextStringID: Int64
+    var stringIDs: [String: Int64]
+    /// The last string and id per dimension column: consecutive records mostly repeat them.
+    var lastColumnValue: [(String, Int64)?] = Array(repeating: nil, count: 16)
+    /// Strings and keys first seen in the open file (and where the open member began), so a rolled-back
+    /// file or member takes them with it.
+    var stringsAddedInFile: [String] = []
+    var stringsAtMemberStart = 0
+    var keysAddedInFile: [RequestKey] = []
+    var keysAtMemberStart = 0
+    /// Keys stored by this run and not yet merged into `request_keys`: row id and content hash.
+    var pendingKeys: [RequestKey: (id: Int64, contentHash: Int64)] = Dictionary(minimumCapacity: 1 << 16)
+    var requestKeysEmpty: Bool
+    /// Merged keys of sources this run replaces: their rows are deleted (in the open transaction, which
+    /// the probe's connection cannot see yet), so they no longer count as stored.
+    var tombstones: Set<RequestKey> = []
+    var tombstonesAddedInFile: [RequestKey] = []
+
+    struct RequestKey: Hashable {
+        var kind: SourceKind
+        var id: String
     }
 
-    mutating func abandon() { writer.rollbackFile() }
+    enum InsertOutcome { case stored, duplicate, conflict }
+
+    init(files: [InputFile], registryKeys: [String], executor: SQLExecutor, start: LedgerWriter.StartState,
+         probe: RequestKeyProbe, keyMergeThreshold: Int) {
+        self.files = files
+        self.registryKeys = registryKeys
+        self.executor = executor
+        self.probe = probe
+        self.keyMergeThreshold = keyMergeThreshold
+        nextRowID = start.nextRowID
+        nextSourceID = start.nextSourceID
+        nextStringID = start.nextStringID
+        stringIDs = start.strings
+        requestKeysEmpty = start.requestKeysEmpty
+    }
+
+    var needsKeyMerge: Bool { pendingKeys.count >= keyMergeThreshold }
+
+    /// Merges this run's keys into `request_keys` (between files only) and waits for it.
+    mutating func mergeKeys() throws {
+        executor.submit { try $0.mergeRequestKeys() }
+        if let error = executor.sync() { throw error }
+        requestKeysEmpty = requestKeysEmpty && pendingKeys.isEmpty
+        pendingKeys.removeAll(keepingCapacity: true)
+        tombstones.removeAll()
+    }
+
+    mutating func abandon() {
+        executor.submit { $0.rollbackFile() }
+        forgetFile()
+    }
+
+    private mutating func forgetFile() {
+        forgetStrings(from: 0)
+        forgetKeys(from: 0)
+        for key in tombstonesAddedInFile { tombstones.remove(key) }
+        tombstonesAddedInFile.removeAll()
+    }
+
+    private mutating func forgetStrings(from start: Int) {
+        for value in stringsAddedInFile[start...] { stringIDs[value] = nil }
+        stringsAddedInFile.removeSubrange(start...)
+        for index in lastColumnValue.indices { lastColumnValue[index] = nil }
+    }
+
+    private mutating func forgetKeys(from start: Int) {
+        for key in keysAddedInFile[start...] { pendingKeys[key] = nil }
+        keysAddedInFile.removeSubrange(start...)
+    }
+
+    private mutating func stringID(_ value: String?, column: Int, newStrings: inout [(id: Int64, value: String)]) -> Int64? {
+        guard let value else { return nil }
+        if let last = lastColumnValue[column], last.0 == value { return last.1 }
+        let id: Int64
+        if let known = stringIDs[value] {
+            id = known
+        } else {
+            id = nextStringID
+            nextStringID += 1
+            stringIDs[value] = id
+            stringsAddedInFile.append(value)
+            newStrings.append((id, value))
+        }
+        lastColumnValue[column] = (value, id)
+        return id
+    }
+
+    private mutating func existingInvocation(_ key: RequestKey) throws -> (id: Int64, contentHash: Int64)? {
+        if let pending = pendingKeys[key] { return pending }
+        // Nothing merged yet (a new ledger): every probe would miss.
+        if requestKeysEmpty || tombstones.contains(key) { return nil }
+        return try probe.find(kind: key.kind, requestID: key.id)
+    }
 
     /// Applies one message; returns true when the file it belongs to is finished.
     mutating func apply(_ message: IngestRunner.Message, summary: inout IngestSummary) throws -> Bool {
@@ -295,9 +400,11 @@ struct WriterState {
             summary.filesUnchanged += 1
             return true
         case .touched(_, let source, let mtime):
-            try writer.beginFile()
-            try writer.touchSource(id: source, mtime: mtime)
-            try writer.commitFile()
+            executor.submit {
+                try $0.beginFile()
+                try $0.touchSource(id: source, mtime: mtime)
+                try $0.commitFile()
+            }
             summary.filesUnchanged += 1
             return true
         case .fileStart(let index, let replaces):
@@ -305,47 +412,99 @@ struct WriterState {
             fileTotals = .init()
             layouts = []
             containers = nil
-            try writer.beginFile()
+            stringsAddedInFile.removeAll(keepingCapacity: true)
+            keysAddedInFile.removeAll(keepingCapacity: true)
+            tombstonesAddedInFile.removeAll()
             if let replaces {
-                try writer.deleteSource(id: replaces)
-                summary.filesReplaced += 1
+                for (kind, requestID) in try probe.keys(ofSource: replaces) {
+                    guard let kind = SourceKind(rawValue: kind) else { continue }
+                    let key = RequestKey(kind: kind, id: requestID)
+                    if tombstones.insert(key).inserted { tombstonesAddedInFile.append(key) }
+                }
             }
-            fileSource = try writer.insertSource(path: sourcePath(index), member: "", parent: nil, ingestedAt: ingestedAt)
+            fileSource = nextSourceID
+            nextSourceID += 1
+            let source = fileSource, path = sourcePath(index), ingestedAt = ingestedAt
+            executor.submit {
+                try $0.beginFile()
+                if let replaces { try $0.deleteSource(id: replaces) }
+                try $0.insertSource(id: source, path: path, member: "", parent: nil, ingestedAt: ingestedAt)
+            }
+            if replaces != nil { summary.filesReplaced += 1 }
             return false
         case .memberStart(let member):
             memberName = member.name
             memberTotals = .init()
             memberSummaryMark = summary
             containers = member.containers.map(\.rawValue).joined(separator: "+")
-            try writer.beginMember()
-            memberSource = member.name == nil
-                ? fileSource
-                : try writer.insertSource(path: sourcePath(fileIndex), member: member.name!, parent: fileSource, ingestedAt: ingestedAt)
+            stringsAtMemberStart = stringsAddedInFile.count
+            keysAtMemberStart = keysAddedInFile.count
+            if let name = member.name {
+                memberSource = nextSourceID
+                nextSourceID += 1
+            } else {
+                memberSource = fileSource
+            }
+            let source = memberSource, parent = fileSource, path = sourcePath(fileIndex), ingestedAt = ingestedAt
+            executor.submit {
+                try $0.beginMember()
+                if let name = member.name {
+                    try $0.insertSource(id: source, path: path, member: name, parent: parent, ingestedAt: ingestedAt)
+                }
+            }
             return false
         case .batch(let records):
+            var rows: [PreparedRow] = []
+            rows.reserveCapacity(records.count)
+            var newStrings: [(id: Int64, value: String)] = []
+            var conflicts: [(InvocationRecord, Int, Int64)] = []
             for decoded in records {
                 let record = decoded.record
                 memberTotals.records += 1
-                switch try writer.insert(record, line: decoded.line, source: memberSource) {
-                case .stored:
-                    memberTotals.stored += 1
-                    if record.routerId != nil {
-                        summary.routerRequests += 1
-                        if record.flags.contains(.servedModelUnresolved) { summary.unresolvedRouterRequests += 1 }
+                let key = RequestKey(kind: record.sourceKind, id: record.requestId)
+                if let existing = try existingInvocation(key) {
+                    memberTotals.duplicates += 1
+                    if existing.contentHash != record.contentHash {
+                        memberTotals.conflicts += 1
+                        conflicts.append((record, decoded.line, existing.id))
                     }
-                    if record.flags.contains(.tokensMissing) { summary.tokensMissing += 1 }
-                case .duplicate:
-                    memberTotals.duplicates += 1
-                case .conflict:
-                    memberTotals.duplicates += 1
-                    memberTotals.conflicts += 1
+                    continue
+                }
+                let id = nextRowID
+                nextRowID += 1
+                pendingKeys[key] = (id, record.contentHash)
+                keysAddedInFile.append(key)
+                let dimensions = [record.accountId, record.principal, record.region, record.inferenceRegion, record.operation,
+                                  record.rawModelId, record.canonicalModel, record.routerId, record.servedModel,
+                                  record.modelGroup, record.deployment, record.provider, record.errorCode,
+                                  record.errorClass, record.tenant, record.originalModelGroup]
+                var resolved: [Int64?] = []
+                resolved.reserveCapacity(16)
+                for (column, value) in dimensions.enumerated() {
+                    resolved.append(stringID(value, column: column, newStrings: &newStrings))
+                }
+                rows.append(PreparedRow(record: record, line: decoded.line, source: memberSource, id: id, dimensions: resolved))
+                memberTotals.stored += 1
+                if record.routerId != nil {
+                    summary.routerRequests += 1
+                    if record.flags.contains(.servedModelUnresolved) { summary.unresolvedRouterRequests += 1 }
+                }
+                if record.flags.contains(.tokensMissing) { summary.tokensMissing += 1 }
+            }
+            let source = memberSource
+            executor.submit { [rows, newStrings, conflicts] writer in
+                if !newStrings.isEmpty { try writer.insertStrings(newStrings) }
+                try writer.insertRows(rows)
+                for (record, line, existing) in conflicts {
+                    try writer.insertConflict(record, line: line, source: source, existingID: existing)
                 }
             }
             return false
         case .rejection(let rejection):
             memberTotals.records += 1
             memberTotals.rejected += 1
-            try writer.insertReject(source: memberSource, path: files[fileIndex].path, member: memberName, rejection: rejection)
+            let source = memberSource, path = files[fileIndex].path, member = memberName
+            executor.submit { try $0.insertReject(source: source, path: path, member: member, rejection: rejection) }
             summary.rejectedByReason[rejection.reason.rawValue, default: 0] += 1
             if summary.rejections.count < IngestSummary.rejectionListLimit {
                 summary.rejections.append(.init(path: files[fileIndex].path, member: memberName, line: rejection.line,
@@ -355,7 +514,9 @@ struct WriterState {
         case .memberEnd(let member, let layout, let bytes, let discarded):
             if discarded != nil {
                 // A bomb: nothing of this member may stay, not even its rejections.
-                try writer.discardMember()
+                executor.submit { try $0.discardMember() }
+                forgetStrings(from: stringsAtMemberStart)
+                forgetKeys(from: keysAtMemberStart)
                 let bytesSoFar = summary.uncompressedBytes
                 summary = memberSummaryMark
                 summary.uncompressedBytes = bytesSoFar + bytes
@@ -364,35 +525,44 @@ struct WriterState {
             layouts.insert(layout)
             summary.uncompressedBytes += bytes
             summary.membersRead += 1
-            if member.name != nil {
-                try writer.finishSource(id: memberSource, size: nil, mtime: nil, sha256: nil, containers: containers,
-                                        layout: layout, totals: memberTotals)
+            let source = memberSource, totals = memberTotals, containers = containers
+            executor.submit {
+                if member.name != nil {
+                    try $0.finishSource(id: source, size: nil, mtime: nil, sha256: nil, containers: containers,
+                                        layout: layout, totals: totals)
+                }
+                try $0.releaseMember()
             }
-            try writer.releaseMember()
             fileTotals += memberTotals
             return false
         case .fileEnd(let index, let report):
-            for issue in report.issues {
-                try writer.insertIssue(source: fileSource, path: files[index].path, member: issue.member,
+            let file = files[index]
+            let source = fileSource, totals = fileTotals, containers = containers
+            let layout = layouts.sorted().joined(separator: ",")
+            executor.submit {
+                for issue in report.issues {
+                    try $0.insertIssue(source: source, path: file.path, member: issue.member,
                                        kind: issue.kind.rawValue, detail: issue.detail)
-                summary.issues.append(.init(path: files[index].path, member: issue.member, line: nil,
+                }
+                try $0.finishSource(id: source, size: file.isStandardInput ? report.compressedBytes : file.size,
+                                    mtime: file.isStandardInput ? nil : file.modifiedMicros, sha256: report.sha256,
+                                    containers: containers, layout: layout, totals: totals)
+                try $0.commitFile()
+            }
+            for issue in report.issues {
+                summary.issues.append(.init(path: file.path, member: issue.member, line: nil,
                                             reason: issue.kind.rawValue, detail: issue.detail))
             }
             for skipped in report.skipped {
-                summary.skipped.append(.init(path: files[index].path, member: skipped.member, line: nil,
+                summary.skipped.append(.init(path: file.path, member: skipped.member, line: nil,
                                              reason: skipped.reason.rawValue, detail: "skipped"))
             }
-            let file = files[index]
-            try writer.finishSource(id: fileSource, size: file.isStandardInput ? report.compressedBytes : file.size,
-                                    mtime: file.isStandardInput ? nil : file.modifiedMicros, sha256: report.sha256,
-                                    containers: containers, layout: layouts.sorted().joined(separator: ","), totals: fileTotals)
-            try writer.commitFile()
             summary.filesRead += 1
             summary.add(fileTotals)
             summary.compressedBytes += report.compressedBytes
             return true
         case .fileFailed(let index, let reason):
-            writer.rollbackFile()
+            abandon()
             summary.filesFailed += 1
             summary.issues.append(.init(path: files[index].path, member: nil, line: nil, reason: "failed", detail: reason))
             return true

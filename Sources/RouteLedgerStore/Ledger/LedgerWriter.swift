@@ -6,30 +6,62 @@ import RouteLedgerModel
 
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
-/// The bulk-insert path: prepared statements with raw binds, one transaction per input file,
-/// one savepoint per archive member (so a refused member leaves no trace).
-final class LedgerWriter {
-    enum InsertOutcome { case stored, duplicate, conflict }
+/// An invocation row ready to write: ids decided by the coordinator, dimension strings resolved.
+struct PreparedRow: Sendable {
+    var record: InvocationRecord
+    var line: Int
+    var source: Int64
+    var id: Int64
+    /// account, principal, region, inference region, operation, raw model, model, router, served model,
+    /// model group, deployment, provider, error code, error class, tenant, original model group.
+    var dimensions: [Int64?]
+}
 
-    private let db: Database
+/// The SQL side of the bulk-insert path: prepared statements with raw binds, one transaction per input
+/// file, one savepoint per archive member (so a refused member leaves no trace). Every id is decided by
+/// the caller, so a whole file's writes can run on their own thread while the next file is prepared.
+final class LedgerWriter {
     private let connection: OpaquePointer
     private let ledgerPath: String
     /// Prepared statements by the address of their SQL literal (hashing the text per row was measurable).
     private var statements: [UInt: OpaquePointer] = [:]
-    private var stringIDs: [String: Int64] = [:]
-    /// The last string and id bound per invocation column: consecutive records mostly repeat them.
-    private var lastColumnValue: [(String, Int64)?] = Array(repeating: nil, count: 16)
     private var inTransaction = false
 
-    init(db: Database, ledgerPath: String, pendingKeyLimit: Int = 1_000_000) {
-        self.pendingKeyLimit = pendingKeyLimit
-        self.db = db
-        self.connection = db.sqliteConnection!
+    /// Opens a connection of its own for the bulk path. GRDB's connection installs commit hooks that must
+    /// run on GRDB's queue, while these writes run on the executor's thread.
+    init(ledgerPath: String, busyTimeout: Double) throws {
         self.ledgerPath = ledgerPath
+        var handle: OpaquePointer?
+        let code = sqlite3_open_v2(ledgerPath, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
+        guard code == SQLITE_OK, let handle else {
+            let reason = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close(handle)
+            throw LedgerError.cannotOpen(path: ledgerPath, reason: reason)
+        }
+        connection = handle
+        sqlite3_busy_timeout(connection, Int32(busyTimeout * 1000))
+        // WAL was set when the ledger was created; NORMAL survives a killed process. Index pages are hot
+        // during ingest; a small cache turns every insert into page reads. Per-file commits dirty the same
+        // hot pages again and again: checkpointing every 4000 pages instead of 1000 copies them less often
+        // while the WAL stays bounded (16 MiB).
+        for pragma in ["PRAGMA foreign_keys = ON", "PRAGMA synchronous = NORMAL", "PRAGMA cache_size = -131072",
+                       "PRAGMA temp_store = MEMORY", "PRAGMA wal_autocheckpoint = 4000"] {
+            try exec(pragma)
+        }
     }
 
-    deinit {
+    /// Checkpoints the WAL back into the database file and closes the connection.
+    func close() {
         for statement in statements.values { sqlite3_finalize(statement) }
+        statements.removeAll()
+        _ = sqlite3_exec(connection, "PRAGMA wal_checkpoint(TRUNCATE)", nil, nil, nil)
+        sqlite3_close(connection)
+        closed = true
+    }
+    private var closed = false
+
+    deinit {
+        if !closed { close() }
     }
 
     // MARK: Raw statement plumbing
@@ -92,62 +124,70 @@ final class LedgerWriter {
     func beginFile() throws {
         try exec("BEGIN IMMEDIATE")
         inTransaction = true
-        keysAddedInFile.removeAll(keepingCapacity: true)
     }
 
     func commitFile() throws {
         try exec("COMMIT")
         inTransaction = false
-        keysAddedInFile.removeAll(keepingCapacity: true)
     }
 
     /// Undoes the whole file. String ids created inside the transaction vanish with it.
     func rollbackFile() {
         if inTransaction { _ = sqlite3_exec(connection, "ROLLBACK", nil, nil, nil) }
         inTransaction = false
-        forgetStringIDs()
-        forgetKeys(from: 0)
     }
 
-    /// Ids created inside a rolled-back transaction or savepoint no longer exist.
-    private func forgetStringIDs() {
-        stringIDs.removeAll(keepingCapacity: true)
-        for index in lastColumnValue.indices { lastColumnValue[index] = nil }
-    }
-
-    func beginMember() throws {
-        try exec("SAVEPOINT member")
-        keysAtMemberStart = keysAddedInFile.count
-    }
+    func beginMember() throws { try exec("SAVEPOINT member") }
     func releaseMember() throws { try exec("RELEASE member") }
     func discardMember() throws {
         try exec("ROLLBACK TO member")
         try exec("RELEASE member")
-        forgetStringIDs()
-        forgetKeys(from: keysAtMemberStart)
     }
 
     // MARK: Dimension strings
 
-    private func stringID(_ value: String?, column: Int) throws -> Int64? {
-        guard let value else { return nil }
-        if let last = lastColumnValue[column], last.0 == value { return last.1 }
-        let id = try stringID(value)
-        lastColumnValue[column] = (value, id)
-        return id
+    func insertStrings(_ strings: [(id: Int64, value: String)]) throws {
+        let insert = try statement("INSERT INTO strings(id, value) VALUES (?, ?)")
+        for string in strings {
+            sqlite3_reset(insert)
+            bind(insert, 1, string.id)
+            bind(insert, 2, string.value)
+            try step(insert)
+        }
     }
 
-    private func stringID(_ value: String) throws -> Int64 {
-        if let id = stringIDs[value] { return id }
-        let insert = try statement("INSERT INTO strings(value) VALUES (?) ON CONFLICT(value) DO NOTHING")
-        bind(insert, 1, value)
-        try step(insert)
-        let select = try statement("SELECT id FROM strings WHERE value = ?")
-        bind(select, 1, value)
-        guard try step(select) == SQLITE_ROW else { throw failure(SQLITE_ERROR) }
-        let id = sqlite3_column_int64(select, 0)
-        stringIDs[value] = id
-        return id
+    /// What the coordinator needs before the first file: the next free ids, every known string, and
+    /// whether the dedupe index holds anything yet.
+    struct StartState {
+        var nextRowID: Int64
+        var nextSourceID: Int64
+        var nextStringID: Int64
+        var strings: [String: Int64]
+        var requestKeysEmpty: Bool
+    }
+
+    func startState() throws -> StartState {
+        func single(_ sql: StaticString) throws -> Int64 {
+            let query = try statement(sql)
+            guard try step(query) == SQLITE_ROW else { throw failure(SQLITE_ERROR) }
+            return sqlite3_column_int64(query, 0)
+        }
+        // Ids are never handed out twice, even after the newest rows were deleted (a replaced file),
+        // so the merge watermark stays below every new row.
+        let nextRow = try single("""
+            SELECT max(ifnull((SELECT max(id) FROM invocations), 0),
+                       (SELECT value FROM ledger_state WHERE key = 'request_keys_through')) + 1
+            """)
+        let nextSource = try single("SELECT ifnull(max(id), 0) + 1 FROM sources")
+        let nextString = try single("SELECT ifnull(max(id), 0) + 1 FROM strings")
+        let empty = try single("SELECT NOT EXISTS (SELECT 1 FROM request_keys)") == 1
+        var strings: [String: Int64] = [:]
+        let all = try statement("SELECT id, value FROM strings")
+        while try step(all) == SQLITE_ROW {
+            strings[String(cString: sqlite3_column_text(all, 1))] = sqlite3_column_int64(all, 0)
+        }
+        return StartState(nextRowID: nextRow, nextSourceID: nextSource, nextStringID: nextString,
+                          strings: strings, requestKeysEmpty: empty)
     }
 
     // MARK: Sources
@@ -196,14 +236,14 @@ final class LedgerWriter {
         try step(update)
     }
 
-    func insertSource(path: String, member: String, parent: Int64?, ingestedAt: String) throws -> Int64 {
-        let insert = try statement("INSERT INTO sources(path, member, parent_id, ingested_at) VALUES (?, ?, ?, ?)")
-        bind(insert, 1, path)
-        bind(insert, 2, member)
-        bind(insert, 3, parent)
-        bind(insert, 4, ingestedAt)
+    func insertSource(id: Int64, path: String, member: String, parent: Int64?, ingestedAt: String) throws {
+        let insert = try statement("INSERT INTO sources(id, path, member, parent_id, ingested_at) VALUES (?, ?, ?, ?, ?)")
+        bind(insert, 1, id)
+        bind(insert, 2, path)
+        bind(insert, 3, member)
+        bind(insert, 4, parent)
+        bind(insert, 5, ingestedAt)
         try step(insert)
-        return sqlite3_last_insert_rowid(connection)
     }
 
     struct SourceTotals { var records = 0, stored = 0, duplicates = 0, conflicts = 0, rejected = 0 }
@@ -254,76 +294,55 @@ final class LedgerWriter {
 
     // MARK: Invocations
 
-    func insert(_ record: InvocationRecord, line: Int, source: Int64) throws -> InsertOutcome {
+    func insertRows(_ rows: [PreparedRow]) throws {
         let insert = try statement("""
-            INSERT INTO invocations(source_kind, request_id, ts_us, account_id, principal_id, region_id,
+            INSERT INTO invocations(id, source_kind, request_id, ts_us, account_id, principal_id, region_id,
                 inference_region_id, operation_id, raw_model_id, model_id, router_id, served_model_id, model_group_id,
                 deployment_id, provider_id, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
                 latency_ms, ttft_ms, status, error_code_id, error_class_id, tenant_id, correlation_id, fallback_attempt,
                 original_model_group_id, logged_cost_usd, prompt_chars, prompt_sha256, flags, content_hash, source_id, line)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        let key = RequestKey(kind: record.sourceKind, id: record.requestId)
-        if let existing = try existingInvocation(key) {
-            if existing.contentHash == record.contentHash { return .duplicate }
-            try recordConflict(record, line: line, source: source, existingID: existing.id)
-            return .conflict
+        for row in rows {
+            let record = row.record
+            sqlite3_reset(insert)
+            bind(insert, 1, row.id)
+            bind(insert, 2, record.sourceKind.rawValue)
+            bind(insert, 3, record.requestId)
+            bind(insert, 4, record.timestampMicros)
+            for column in 0..<12 { bind(insert, Int32(5 + column), row.dimensions[column]) }
+            bind(insert, 17, record.inputTokens)
+            bind(insert, 18, record.outputTokens)
+            bind(insert, 19, record.cacheReadTokens)
+            bind(insert, 20, record.cacheWriteTokens)
+            bind(insert, 21, record.latencyMs)
+            bind(insert, 22, record.ttftMs)
+            bind(insert, 23, record.status.rawValue)
+            bind(insert, 24, row.dimensions[12])
+            bind(insert, 25, row.dimensions[13])
+            bind(insert, 26, row.dimensions[14])
+            bind(insert, 27, record.correlationId)
+            bind(insert, 28, record.fallbackAttempt)
+            bind(insert, 29, row.dimensions[15])
+            bind(insert, 30, record.loggedCostUSD)
+            bind(insert, 31, record.promptChars)
+            bind(insert, 32, record.promptSHA256)
+            bind(insert, 33, record.flags.rawValue)
+            bind(insert, 34, record.contentHash)
+            bind(insert, 35, row.source)
+            bind(insert, 36, Int64(row.line))
+            try step(insert)
+            if record.promptBody != nil || record.responseBody != nil {
+                let body = try statement("INSERT INTO bodies(invocation_id, prompt, response) VALUES (?, ?, ?)")
+                bind(body, 1, row.id)
+                bind(body, 2, record.promptBody)
+                bind(body, 3, record.responseBody)
+                try step(body)
+            }
         }
-        // Dimension ids may run other statements; a bound statement is not disturbed by that.
-        bind(insert, 1, record.sourceKind.rawValue)
-        bind(insert, 2, record.requestId)
-        bind(insert, 3, record.timestampMicros)
-        bind(insert, 4, try stringID(record.accountId, column: 0))
-        bind(insert, 5, try stringID(record.principal, column: 1))
-        bind(insert, 6, try stringID(record.region, column: 2))
-        bind(insert, 7, try stringID(record.inferenceRegion, column: 3))
-        bind(insert, 8, try stringID(record.operation, column: 4))
-        bind(insert, 9, try stringID(record.rawModelId, column: 5))
-        bind(insert, 10, try stringID(record.canonicalModel, column: 6))
-        bind(insert, 11, try stringID(record.routerId, column: 7))
-        bind(insert, 12, try stringID(record.servedModel, column: 8))
-        bind(insert, 13, try stringID(record.modelGroup, column: 9))
-        bind(insert, 14, try stringID(record.deployment, column: 10))
-        bind(insert, 15, try stringID(record.provider, column: 11))
-        let errorCode = try stringID(record.errorCode, column: 12)
-        let errorClass = try stringID(record.errorClass, column: 13)
-        let tenant = try stringID(record.tenant, column: 14)
-        let originalGroup = try stringID(record.originalModelGroup, column: 15)
-        bind(insert, 16, record.inputTokens)
-        bind(insert, 17, record.outputTokens)
-        bind(insert, 18, record.cacheReadTokens)
-        bind(insert, 19, record.cacheWriteTokens)
-        bind(insert, 20, record.latencyMs)
-        bind(insert, 21, record.ttftMs)
-        bind(insert, 22, record.status.rawValue)
-        bind(insert, 23, errorCode)
-        bind(insert, 24, errorClass)
-        bind(insert, 25, tenant)
-        bind(insert, 26, record.correlationId)
-        bind(insert, 27, record.fallbackAttempt)
-        bind(insert, 28, originalGroup)
-        bind(insert, 29, record.loggedCostUSD)
-        bind(insert, 30, record.promptChars)
-        bind(insert, 31, record.promptSHA256)
-        bind(insert, 32, record.flags.rawValue)
-        bind(insert, 33, record.contentHash)
-        bind(insert, 34, source)
-        bind(insert, 35, Int64(line))
-        try step(insert)
-        let rowID = sqlite3_last_insert_rowid(connection)
-        pendingKeys[key] = (rowID, record.contentHash)
-        keysAddedInFile.append(key)
-        if record.promptBody != nil || record.responseBody != nil {
-            let body = try statement("INSERT INTO bodies(invocation_id, prompt, response) VALUES (?, ?, ?)")
-            bind(body, 1, rowID)
-            bind(body, 2, record.promptBody)
-            bind(body, 3, record.responseBody)
-            try step(body)
-        }
-        return .stored
     }
 
-    private func recordConflict(_ record: InvocationRecord, line: Int, source: Int64, existingID: Int64) throws {
+    func insertConflict(_ record: InvocationRecord, line: Int, source: Int64, existingID: Int64) throws {
         let conflict = try statement("""
             INSERT INTO conflicts(source_id, line, source_kind, request_id, existing_invocation_id, content_hash)
             VALUES (?, ?, ?, ?, ?, ?)
@@ -338,41 +357,6 @@ final class LedgerWriter {
     }
 
     // MARK: Dedupe keys
-
-    struct RequestKey: Hashable {
-        var kind: SourceKind
-        var id: String
-    }
-
-    /// Keys stored by this run and not yet merged into `request_keys`: id and content hash.
-    private var pendingKeys: [RequestKey: (id: Int64, contentHash: Int64)] = Dictionary(minimumCapacity: 1 << 16)
-    private var requestKeysEmpty = false
-    /// Keys added by the open file, in order, with the count at the open member's savepoint: a rolled-back
-    /// file or member takes its keys with it.
-    private var keysAddedInFile: [RequestKey] = []
-    private var keysAtMemberStart = 0
-    /// Merge into `request_keys` once this many keys are pending, so a huge run stays within memory.
-    let pendingKeyLimit: Int
-
-    private func existingInvocation(_ key: RequestKey) throws -> (id: Int64, contentHash: Int64)? {
-        if let pending = pendingKeys[key] { return pending }
-        // Nothing merged yet (a new ledger): every probe would miss.
-        if requestKeysEmpty { return nil }
-        let probe = try statement("""
-            SELECT invocation_id, content_hash FROM request_keys WHERE source_kind = ? AND request_id = ?
-            """)
-        bind(probe, 1, key.kind.rawValue)
-        bind(probe, 2, key.id)
-        guard try step(probe) == SQLITE_ROW else { return nil }
-        return (sqlite3_column_int64(probe, 0), sqlite3_column_int64(probe, 1))
-    }
-
-    private func forgetKeys(from start: Int) {
-        for key in keysAddedInFile[start...] { pendingKeys[key] = nil }
-        keysAddedInFile.removeSubrange(start...)
-    }
-
-    var needsKeyMerge: Bool { pendingKeys.count >= pendingKeyLimit }
 
     /// Moves every invocation newer than the watermark into `request_keys`, in key order, in one
     /// transaction; called between files and at the start and end of each run.
@@ -394,9 +378,6 @@ final class LedgerWriter {
             _ = sqlite3_exec(connection, "ROLLBACK", nil, nil, nil)
             throw error
         }
-        pendingKeys.removeAll(keepingCapacity: true)
-        let probe = try statement("SELECT NOT EXISTS (SELECT 1 FROM request_keys)")
-        requestKeysEmpty = try step(probe) == SQLITE_ROW && sqlite3_column_int(probe, 0) == 1
     }
 
     func recordRun(startedAt: String, finishedAt: String, summaryJSON: String) throws {
