@@ -53,7 +53,10 @@ import Testing
         let corpus = try Self.makeCorpus(directory)
         let binary = TestPaths.builtExecutable.path
         let clean = directory.path("clean.sqlite")
+        let cleanStart = Date()
         let cleanRun = try runProcess(binary, ["ingest", corpus, "--db", clean, "--quiet"])
+        // Kills land anywhere within one clean run's duration, so the first cycles always interrupt work.
+        let cleanMicros = UInt32(max(50_000, Date().timeIntervalSince(cleanStart) * 1_000_000))
         #expect(cleanRun.status == 0, "\(cleanRun.stderr)")
         let expected = try Self.ledgerRows(clean)
         #expect(expected.count > 9000)
@@ -68,7 +71,7 @@ import Testing
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            usleep(UInt32.random(in: 20_000...700_000, using: &generator))
+            usleep(UInt32.random(in: 5_000...(cleanMicros * 9 / 10), using: &generator))
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
                 killedMidRun += 1
