@@ -186,6 +186,27 @@ public struct RecordDecoder {
         return reference
     }
 
+    /// Canonical, router and served model of a record; a router's served model is never guessed.
+    private func resolveModel(_ reference: ModelReference, servedByRouter served: String?, into record: inout InvocationRecord) {
+        switch reference {
+        case .foundation(let canonical, let crossRegion):
+            record.canonicalModel = canonical
+            record.servedModel = canonical
+            if crossRegion { record.flags.insert(.crossRegion) }
+        case .promptRouter(let arn):
+            record.routerId = arn
+            if let served {
+                record.servedModel = ModelIdentifier.canonicalize(served)
+            } else if record.status == .success {
+                record.flags.insert(.servedModelUnresolved)
+            }
+        case .applicationProfile(_, let resolved):
+            record.canonicalModel = resolved
+            record.servedModel = resolved
+            if resolved == nil { record.flags.insert(.profileUnresolved) }
+        }
+    }
+
     // MARK: Bedrock ModelInvocationLog
 
     private mutating func decodeBedrock(_ tape: inout JSONTape, root: Int) -> Outcome {
@@ -239,23 +260,7 @@ public struct RecordDecoder {
                 record.responseBody = String(decoding: tape.jsonText(outputBody), as: UTF8.self)
             }
 
-            switch classify(rawModel) {
-            case .foundation(let canonical, let crossRegion):
-                record.canonicalModel = canonical
-                record.servedModel = canonical
-                if crossRegion { record.flags.insert(.crossRegion) }
-            case .promptRouter(let arn):
-                record.routerId = arn
-                if let servedRaw {
-                    record.servedModel = ModelIdentifier.canonicalize(servedRaw)
-                } else if record.status == .success {
-                    record.flags.insert(.servedModelUnresolved)
-                }
-            case .applicationProfile(_, let resolved):
-                record.canonicalModel = resolved
-                record.servedModel = resolved
-                if resolved == nil { record.flags.insert(.profileUnresolved) }
-            }
+            resolveModel(classify(rawModel), servedByRouter: servedRaw, into: &record)
             if let inference = record.inferenceRegion, let region = record.region, inference != region {
                 record.flags.insert(.crossRegion)
             }
@@ -404,19 +409,7 @@ public struct RecordDecoder {
             ?? tape.internedString(tape.member(root, "api_base"), &interner)
         record.provider = tape.internedString(tape.member(root, "custom_llm_provider"), &interner)
         let model = Self.stripProviderPrefix(record.rawModelId)
-        switch classify(model) {
-        case .foundation(let canonical, let crossRegion):
-            record.canonicalModel = canonical
-            record.servedModel = canonical
-            if crossRegion { record.flags.insert(.crossRegion) }
-        case .promptRouter(let arn):
-            record.routerId = arn
-            if record.status == .success { record.flags.insert(.servedModelUnresolved) }
-        case .applicationProfile(_, let resolved):
-            record.canonicalModel = resolved
-            record.servedModel = resolved
-            if resolved == nil { record.flags.insert(.profileUnresolved) }
-        }
+        resolveModel(classify(model), servedByRouter: nil, into: &record)
         let prompt = try counted(tape, tape.member(root, "prompt_tokens"), "prompt_tokens")
             ?? usage.flatMap { try? counted(tape, tape.member($0, "prompt_tokens"), "usage_object.prompt_tokens") }
         record.outputTokens = try counted(tape, tape.member(root, "completion_tokens"), "completion_tokens")
