@@ -474,15 +474,23 @@ struct WriterState {
                 nextRowID += 1
                 pendingKeys[key] = (id, record.contentHash)
                 keysAddedInFile.append(key)
-                let dimensions = [record.accountId, record.principal, record.region, record.inferenceRegion, record.operation,
-                                  record.rawModelId, record.canonicalModel, record.routerId, record.servedModel,
-                                  record.modelGroup, record.deployment, record.provider, record.errorCode,
-                                  record.errorClass, record.tenant, record.originalModelGroup]
-                var resolved: [Int64?] = []
-                resolved.reserveCapacity(16)
-                for (column, value) in dimensions.enumerated() {
-                    resolved.append(stringID(value, column: column, newStrings: &newStrings))
-                }
+                var resolved = PreparedRow.Dimensions()
+                resolved[column: 0] = stringID(record.accountId, column: 0, newStrings: &newStrings)
+                resolved[column: 1] = stringID(record.principal, column: 1, newStrings: &newStrings)
+                resolved[column: 2] = stringID(record.region, column: 2, newStrings: &newStrings)
+                resolved[column: 3] = stringID(record.inferenceRegion, column: 3, newStrings: &newStrings)
+                resolved[column: 4] = stringID(record.operation, column: 4, newStrings: &newStrings)
+                resolved[column: 5] = stringID(record.rawModelId, column: 5, newStrings: &newStrings)
+                resolved[column: 6] = stringID(record.canonicalModel, column: 6, newStrings: &newStrings)
+                resolved[column: 7] = stringID(record.routerId, column: 7, newStrings: &newStrings)
+                resolved[column: 8] = stringID(record.servedModel, column: 8, newStrings: &newStrings)
+                resolved[column: 9] = stringID(record.modelGroup, column: 9, newStrings: &newStrings)
+                resolved[column: 10] = stringID(record.deployment, column: 10, newStrings: &newStrings)
+                resolved[column: 11] = stringID(record.provider, column: 11, newStrings: &newStrings)
+                resolved[column: 12] = stringID(record.errorCode, column: 12, newStrings: &newStrings)
+                resolved[column: 13] = stringID(record.errorClass, column: 13, newStrings: &newStrings)
+                resolved[column: 14] = stringID(record.tenant, column: 14, newStrings: &newStrings)
+                resolved[column: 15] = stringID(record.originalModelGroup, column: 15, newStrings: &newStrings)
                 rows.append(PreparedRow(record: record, line: decoded.line, source: memberSource, id: id, dimensions: resolved))
                 memberTotals.stored += 1
                 if record.routerId != nil {

@@ -12,9 +12,28 @@ struct PreparedRow: Sendable {
     var line: Int
     var source: Int64
     var id: Int64
-    /// account, principal, region, inference region, operation, raw model, model, router, served model,
-    /// model group, deployment, provider, error code, error class, tenant, original model group.
-    var dimensions: [Int64?]
+    /// `strings` ids of account, principal, region, inference region, operation, raw model, model, router,
+    /// served model, model group, deployment, provider, error code, error class, tenant, original model
+    /// group; 0 is NULL (ids start at 1). Inline storage: no allocation per row.
+    var dimensions: Dimensions
+
+    struct Dimensions: Sendable {
+        var values: (Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64,
+                     Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+
+        subscript(column column: Int) -> Int64? {
+            get {
+                withUnsafeBytes(of: values) { $0.load(fromByteOffset: column * 8, as: Int64.self) }.nonZero
+            }
+            set {
+                withUnsafeMutableBytes(of: &values) { $0.storeBytes(of: newValue ?? 0, toByteOffset: column * 8, as: Int64.self) }
+            }
+        }
+    }
+}
+
+private extension Int64 {
+    var nonZero: Int64? { self == 0 ? nil : self }
 }
 
 /// The SQL side of the bulk-insert path: prepared statements with raw binds, one transaction per input
@@ -310,7 +329,7 @@ final class LedgerWriter {
             bind(insert, 2, record.sourceKind.rawValue)
             bind(insert, 3, record.requestId)
             bind(insert, 4, record.timestampMicros)
-            for column in 0..<12 { bind(insert, Int32(5 + column), row.dimensions[column]) }
+            for column in 0..<12 { bind(insert, Int32(5 + column), row.dimensions[column: column]) }
             bind(insert, 17, record.inputTokens)
             bind(insert, 18, record.outputTokens)
             bind(insert, 19, record.cacheReadTokens)
@@ -318,12 +337,12 @@ final class LedgerWriter {
             bind(insert, 21, record.latencyMs)
             bind(insert, 22, record.ttftMs)
             bind(insert, 23, record.status.rawValue)
-            bind(insert, 24, row.dimensions[12])
-            bind(insert, 25, row.dimensions[13])
-            bind(insert, 26, row.dimensions[14])
+            bind(insert, 24, row.dimensions[column: 12])
+            bind(insert, 25, row.dimensions[column: 13])
+            bind(insert, 26, row.dimensions[column: 14])
             bind(insert, 27, record.correlationId)
             bind(insert, 28, record.fallbackAttempt)
-            bind(insert, 29, row.dimensions[15])
+            bind(insert, 29, row.dimensions[column: 15])
             bind(insert, 30, record.loggedCostUSD)
             bind(insert, 31, record.promptChars)
             bind(insert, 32, record.promptSHA256)
