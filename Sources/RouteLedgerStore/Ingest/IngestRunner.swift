@@ -189,7 +189,7 @@ public enum IngestRunner {
             let report = try reader.forEachMember { member, stream in
                 send(.memberStart(member))
                 let scanner = RecordScanner(stream: stream, maxRecordBytes: plan.maxRecordBytes)
-                try scanner.scan(onRecord: { tape, line in
+                scanner.scan(onRecord: { tape, line in
                     let recordBytes = tape.jsonText(0)
                     decoder.decode(&tape) { outcome in
                         switch outcome {
@@ -319,7 +319,6 @@ struct WriterState {
         var id: String
     }
 
-    enum InsertOutcome { case stored, duplicate, conflict }
 
     init(files: [InputFile], registryKeys: [String], executor: SQLExecutor, start: LedgerWriter.StartState,
          probe: RequestKeyProbe, keyMergeThreshold: Int) {
@@ -439,7 +438,7 @@ struct WriterState {
             containers = member.containers.map(\.rawValue).joined(separator: "+")
             stringsAtMemberStart = stringsAddedInFile.count
             keysAtMemberStart = keysAddedInFile.count
-            if let name = member.name {
+            if member.name != nil {
                 memberSource = nextSourceID
                 nextSourceID += 1
             } else {
