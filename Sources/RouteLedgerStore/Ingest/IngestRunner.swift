@@ -130,6 +130,8 @@ public enum IngestRunner {
                     }
                     if failure == nil, state.needsKeyMerge {
                         do { try state.mergeKeys() } catch { failure = error }
+                    } else if failure == nil {
+                        state.mergeKeysInBackgroundNowAndThen()
                     }
                 }
                 if let progress, Date().timeIntervalSince(lastProgress) > 0.5 {
@@ -342,7 +344,21 @@ struct WriterState {
         if let error = executor.sync() { throw error }
         requestKeysEmpty = requestKeysEmpty && pendingKeys.isEmpty
         pendingKeys.removeAll(keepingCapacity: true)
+        keysSinceBackgroundMerge = 0
         tombstones.removeAll()
+    }
+
+    /// Keys merged since the last background merge; merging as the run goes keeps the final merge
+    /// (which nothing else overlaps) short.
+    var keysSinceBackgroundMerge = 0
+    static let backgroundMergeEvery = 16_384
+
+    /// Queues a merge between files without waiting for it. The run's keys stay in `pendingKeys`, so
+    /// dedupe does not depend on when the SQL thread gets to it.
+    mutating func mergeKeysInBackgroundNowAndThen() {
+        guard pendingKeys.count - keysSinceBackgroundMerge >= Self.backgroundMergeEvery else { return }
+        keysSinceBackgroundMerge = pendingKeys.count
+        executor.submit { try $0.mergeRequestKeys() }
     }
 
     mutating func abandon() {
