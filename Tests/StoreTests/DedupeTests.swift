@@ -11,8 +11,8 @@ import Testing
         try Ledger(path: path).queue.read { db in try Int.fetchOne(db, sql: sql) ?? -1 }
     }
 
-    @Test(arguments: [1, 2, 1_000_000])
-    func duplicatesAndConflictsAcrossRunsAndMerges(mergeEvery: Int) throws {
+    @Test(arguments: [(1, 16_384), (2, 16_384), (1_000_000, 16_384), (1_000_000, 1), (1_000_000, 2)])
+    func duplicatesAndConflictsAcrossRunsAndMerges(mergeEvery: Int, backgroundEvery: Int) throws {
         let directory = try TemporaryDirectory()
         let ledger = directory.path("l.sqlite")
         try FixtureRecords.write((1...4).map { FixtureRecords.bedrock(id: "R\($0)") }, to: directory.path("a.jsonl"))
@@ -22,9 +22,17 @@ import Testing
                                   FixtureRecords.bedrock(id: "N1"), FixtureRecords.bedrock(id: "N1"),
                                   FixtureRecords.bedrock(id: "N2"), FixtureRecords.bedrock(id: "N2", output: 99)],
                                  to: directory.path("b.jsonl"))
-        let first = try IngestRunner.run(IngestPlan(paths: [directory.path("a.jsonl")], ledgerPath: ledger, keyMergeThreshold: mergeEvery))
+        let first = try IngestRunner.run(IngestPlan(paths: [directory.path("a.jsonl")], ledgerPath: ledger,
+                                                    keyMergeThreshold: mergeEvery, backgroundKeyMergeEvery: backgroundEvery))
         #expect(first.stored == 4)
-        let second = try IngestRunner.run(IngestPlan(paths: [directory.path("b.jsonl")], ledgerPath: ledger, keyMergeThreshold: mergeEvery))
+        // b is split in three files so merges can happen between them.
+        let lines = try String(contentsOfFile: directory.path("b.jsonl"), encoding: .utf8).split(separator: "\n").map(String.init)
+        try FixtureRecords.write(Array(lines[0..<2]), to: directory.path("b1.jsonl"))
+        try FixtureRecords.write(Array(lines[2..<4]), to: directory.path("b2.jsonl"))
+        try FixtureRecords.write(Array(lines[4..<6]), to: directory.path("b3.jsonl"))
+        let second = try IngestRunner.run(IngestPlan(paths: ["b1", "b2", "b3"].map { directory.path("\($0).jsonl") },
+                                                     ledgerPath: ledger, keyMergeThreshold: mergeEvery,
+                                                     backgroundKeyMergeEvery: backgroundEvery))
         #expect(second.recordsRead == 6)
         #expect(second.stored == 2)
         #expect(second.duplicates == 4)

@@ -13,10 +13,12 @@ public struct IngestPlan: Sendable {
     public var maxRecordBytes: Int
     /// Dedupe keys kept in memory before they are merged into `request_keys` between files.
     public var keyMergeThreshold: Int
+    /// New keys after which a merge is queued without waiting, so the final merge stays short.
+    public var backgroundKeyMergeEvery: Int
 
     public init(paths: [String], ledgerPath: String, decode: DecodeOptions = .init(), jobs: Int = 1,
                 limits: ExtractionLimits = .init(), lockTimeout: Double = 60, maxRecordBytes: Int = 64 << 20,
-                keyMergeThreshold: Int = 1_000_000) {
+                keyMergeThreshold: Int = 1_000_000, backgroundKeyMergeEvery: Int = 16_384) {
         self.paths = paths
         self.ledgerPath = ledgerPath
         self.decode = decode
@@ -25,6 +27,7 @@ public struct IngestPlan: Sendable {
         self.lockTimeout = lockTimeout
         self.maxRecordBytes = maxRecordBytes
         self.keyMergeThreshold = max(1, keyMergeThreshold)
+        self.backgroundKeyMergeEvery = max(1, backgroundKeyMergeEvery)
     }
 }
 

@@ -91,7 +91,8 @@ public enum IngestRunner {
             }
 
             var state = WriterState(files: files, registryKeys: registryKeys, executor: executor, start: start,
-                                    probe: probe, keyMergeThreshold: plan.keyMergeThreshold)
+                                    probe: probe, keyMergeThreshold: plan.keyMergeThreshold,
+                                    backgroundMergeEvery: plan.backgroundKeyMergeEvery)
             var stash: [[Message]] = Array(repeating: [], count: workerCount)
             var current: Int?
             var nextFile = 0
@@ -323,12 +324,13 @@ struct WriterState {
 
 
     init(files: [InputFile], registryKeys: [String], executor: SQLExecutor, start: LedgerWriter.StartState,
-         probe: RequestKeyProbe, keyMergeThreshold: Int) {
+         probe: RequestKeyProbe, keyMergeThreshold: Int, backgroundMergeEvery: Int) {
         self.files = files
         self.registryKeys = registryKeys
         self.executor = executor
         self.probe = probe
         self.keyMergeThreshold = keyMergeThreshold
+        self.backgroundMergeEvery = backgroundMergeEvery
         nextRowID = start.nextRowID
         nextSourceID = start.nextSourceID
         nextStringID = start.nextStringID
@@ -351,12 +353,12 @@ struct WriterState {
     /// Keys merged since the last background merge; merging as the run goes keeps the final merge
     /// (which nothing else overlaps) short.
     var keysSinceBackgroundMerge = 0
-    static let backgroundMergeEvery = 16_384
+    let backgroundMergeEvery: Int
 
     /// Queues a merge between files without waiting for it. The run's keys stay in `pendingKeys`, so
     /// dedupe does not depend on when the SQL thread gets to it.
     mutating func mergeKeysInBackgroundNowAndThen() {
-        guard pendingKeys.count - keysSinceBackgroundMerge >= Self.backgroundMergeEvery else { return }
+        guard pendingKeys.count - keysSinceBackgroundMerge >= backgroundMergeEvery else { return }
         keysSinceBackgroundMerge = pendingKeys.count
         executor.submit { try $0.mergeRequestKeys() }
     }
