@@ -85,7 +85,8 @@ import Testing
 }
 
 extension DedupeTests {
-    /// A replaced file's rows may reuse the ids of the rows they replace; their keys must still be merged.
+    /// Replacing the newest file keeps the dedupe index exact: the old rows' keys leave `request_keys`,
+    /// the new rows' keys are merged, and a later copy of a new row is a duplicate.
     @Test func replacedNewestFileKeepsTheDedupeIndexComplete() throws {
         let directory = try TemporaryDirectory()
         let ledger = directory.path("l.sqlite")

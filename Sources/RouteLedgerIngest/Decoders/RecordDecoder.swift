@@ -361,11 +361,12 @@ public struct RecordDecoder {
                 record.errorClass = tape.internedString(tape.member(errorInfo, "error_class"), &interner)
             }
             if failed, record.errorCode == nil { record.errorCode = "failure" }
-            try fillLiteLLMCommon(&tape, root: root, metadata: metadata, usage: usage, into: &record)
-            record.loggedCostUSD = tape.member(root, "response_cost").flatMap { tape.double($0) }
             if let trace = tape.member(root, "trace_id").flatMap({ tape.string($0) }), !trace.isEmpty {
                 record.correlationId = trace
             }
+            if let metadata { try readLiteLLMMetadata(&tape, metadata, into: &record) }
+            try fillLiteLLMCommon(&tape, root: root, usage: usage, into: &record)
+            record.loggedCostUSD = tape.member(root, "response_cost").flatMap { tape.double($0) }
             if let messages = tape.member(root, "messages"), tape.nodes[messages].kind != .null,
                !(tape.string(messages)?.hasPrefix("redacted by litellm") ?? false) {
                 let text = tape.jsonText(messages)
@@ -376,23 +377,10 @@ public struct RecordDecoder {
             if options.keepBodies, let response = tape.member(root, "response"), tape.nodes[response].kind != .null {
                 record.responseBody = String(decoding: tape.jsonText(response), as: UTF8.self)
             }
-            var maps: [Int] = []
-            for key: StaticString in ["requester_metadata", "spend_logs_metadata"] {
-                if let metadata, let map = tape.member(metadata, key) { maps.append(map) }
-            }
-            let aliases: [String: String?] = [
-                "team_alias": metadata.flatMap { tape.member($0, "user_api_key_team_alias") }.flatMap { tape.string($0) },
-                "key_alias": metadata.flatMap { tape.member($0, "user_api_key_alias") }.flatMap { tape.string($0) },
-            ]
-            record.tenant = tenant(tape, maps: maps, aliases: aliases)
-                ?? metadata.flatMap { tape.member($0, "user_api_key_team_id") }.flatMap { tape.string($0) }.flatMap { $0.isEmpty ? nil : $0 }
-                ?? tape.member(root, "end_user").flatMap { tape.string($0) }.flatMap { $0.isEmpty ? nil : $0 }
-            if record.correlationId == nil { record.correlationId = stringValue(in: tape, maps: maps, key: options.correlationKey) }
-            if let metadata {
-                if let attempts = tape.member(metadata, "attempted_fallbacks") {
-                    record.fallbackAttempt = try counted(tape, attempts, "metadata.attempted_fallbacks")
-                }
-                record.originalModelGroup = tape.internedString(tape.member(metadata, "original_model_group"), &interner)
+            if record.tenant == nil {
+                record.tenant = metadata.flatMap { tape.member($0, "user_api_key_team_id") }.flatMap { tape.string($0) }
+                    .flatMap { $0.isEmpty ? nil : $0 }
+                    ?? tape.member(root, "end_user").flatMap { tape.string($0) }.flatMap { $0.isEmpty ? nil : $0 }
             }
             finish(&record)
             return .record(record)
@@ -402,7 +390,7 @@ public struct RecordDecoder {
     }
 
     /// Model, deployment and tokens, shared by payloads and spend-log rows.
-    private mutating func fillLiteLLMCommon(_ tape: inout JSONTape, root: Int, metadata: Int?, usage: Int?,
+    private mutating func fillLiteLLMCommon(_ tape: inout JSONTape, root: Int, usage: Int?,
                                             into record: inout InvocationRecord) throws {
         record.modelGroup = tape.internedString(tape.member(root, "model_group"), &interner)
         record.deployment = tape.internedString(tape.member(root, "model_id"), &interner)
@@ -414,11 +402,8 @@ public struct RecordDecoder {
             ?? usage.flatMap { try? counted(tape, tape.member($0, "prompt_tokens"), "usage_object.prompt_tokens") }
         record.outputTokens = try counted(tape, tape.member(root, "completion_tokens"), "completion_tokens")
             ?? usage.flatMap { try? counted(tape, tape.member($0, "completion_tokens"), "usage_object.completion_tokens") }
-        if let usage, tape.nodes[usage].kind == .object {
-            record.cacheReadTokens = try counted(tape, tape.member(usage, "cache_read_input_tokens"), "usage_object.cache_read_input_tokens")
-                ?? counted(tape, tape.path(usage, "prompt_tokens_details", "cached_tokens"), "prompt_tokens_details.cached_tokens")
-            record.cacheWriteTokens = try counted(tape, tape.member(usage, "cache_creation_input_tokens"),
-                                                  "usage_object.cache_creation_input_tokens")
+        if record.cacheReadTokens == nil, record.cacheWriteTokens == nil, let usage {
+            try readCacheTokens(tape, usage, into: &record)
         }
         // LiteLLM's prompt_tokens include cached tokens; the ledger keeps Bedrock's meaning (non-cached input).
         if let prompt {
@@ -429,6 +414,44 @@ public struct RecordDecoder {
             // Failure rows log zeros; they carry no usage.
             record.inputTokens = nil
             record.outputTokens = nil
+        }
+    }
+
+    /// The cache split of an OpenAI-style `usage_object`.
+    private func readCacheTokens(_ tape: JSONTape, _ usage: Int, into record: inout InvocationRecord) throws {
+        guard tape.nodes[usage].kind == .object else { return }
+        record.cacheReadTokens = try counted(tape, tape.member(usage, "cache_read_input_tokens"), "usage_object.cache_read_input_tokens")
+            ?? counted(tape, tape.path(usage, "prompt_tokens_details", "cached_tokens"), "prompt_tokens_details.cached_tokens")
+        record.cacheWriteTokens = try counted(tape, tape.member(usage, "cache_creation_input_tokens"),
+                                              "usage_object.cache_creation_input_tokens")
+    }
+
+    /// LiteLLM's request metadata, as a payload's `metadata` object or a spend row's `metadata` JSON string:
+    /// cache split, fallback attempt and original group, error, tenant and correlation. Values already
+    /// set from the record itself (error, correlation) win.
+    private mutating func readLiteLLMMetadata(_ tape: inout JSONTape, _ metadata: Int,
+                                              into record: inout InvocationRecord) throws {
+        if let usage = tape.member(metadata, "usage_object") { try readCacheTokens(tape, usage, into: &record) }
+        if let attempts = tape.member(metadata, "attempted_fallbacks") {
+            record.fallbackAttempt = try counted(tape, attempts, "metadata.attempted_fallbacks")
+        }
+        record.originalModelGroup = tape.internedString(tape.member(metadata, "original_model_group"), &interner)
+        if record.errorCode == nil, let errorInfo = tape.member(metadata, "error_information"),
+           tape.nodes[errorInfo].kind == .object {
+            record.errorCode = tape.internedString(tape.member(errorInfo, "error_code"), &interner)
+            record.errorClass = tape.internedString(tape.member(errorInfo, "error_class"), &interner)
+        }
+        var maps: [Int] = []
+        for key: StaticString in ["requester_metadata", "spend_logs_metadata"] {
+            if let map = tape.member(metadata, key) { maps.append(map) }
+        }
+        let aliases: [String: String?] = [
+            "team_alias": tape.member(metadata, "user_api_key_team_alias").flatMap { tape.string($0) },
+            "key_alias": tape.member(metadata, "user_api_key_alias").flatMap { tape.string($0) },
+        ]
+        record.tenant = tenant(tape, maps: maps, aliases: aliases)
+        if record.correlationId == nil {
+            record.correlationId = stringValue(in: tape, maps: maps, key: options.correlationKey)
         }
     }
 
@@ -485,43 +508,12 @@ public struct RecordDecoder {
                 guard case .complete = parsed, meta.nodes.first?.kind == .object else { throw FieldError.invalid("metadata") }
                 hasMetadata = true
             }
-            try metadataText.withUnsafeBufferPointer { _ in
+            if hasMetadata {
                 // The metadata tape points into `metadataText`; keep every read inside this scope.
-                let usage = hasMetadata ? meta.member(0, "usage_object") : nil
-                if let usage, meta.nodes[usage].kind == .object {
-                    record.cacheReadTokens = try counted(meta, meta.member(usage, "cache_read_input_tokens"), "usage_object.cache_read_input_tokens")
-                        ?? counted(meta, meta.path(usage, "prompt_tokens_details", "cached_tokens"), "prompt_tokens_details.cached_tokens")
-                    record.cacheWriteTokens = try counted(meta, meta.member(usage, "cache_creation_input_tokens"),
-                                                          "usage_object.cache_creation_input_tokens")
-                }
-                if hasMetadata {
-                    if let attempts = meta.member(0, "attempted_fallbacks") {
-                        record.fallbackAttempt = try counted(meta, attempts, "metadata.attempted_fallbacks")
-                    }
-                    record.originalModelGroup = meta.internedString(meta.member(0, "original_model_group"), &interner)
-                    if let errorInfo = meta.member(0, "error_information"), meta.nodes[errorInfo].kind == .object {
-                        record.errorCode = meta.internedString(meta.member(errorInfo, "error_code"), &interner)
-                        record.errorClass = meta.internedString(meta.member(errorInfo, "error_class"), &interner)
-                    }
-                    var maps: [Int] = []
-                    for key: StaticString in ["requester_metadata", "spend_logs_metadata"] {
-                        if let map = meta.member(0, key) { maps.append(map) }
-                    }
-                    let aliases: [String: String?] = [
-                        "team_alias": meta.member(0, "user_api_key_team_alias").flatMap { meta.string($0) },
-                        "key_alias": meta.member(0, "user_api_key_alias").flatMap { meta.string($0) },
-                    ]
-                    record.tenant = tenant(meta, maps: maps, aliases: aliases)
-                    record.correlationId = stringValue(in: meta, maps: maps, key: options.correlationKey)
-                }
+                try metadataText.withUnsafeBufferPointer { _ in try readLiteLLMMetadata(&meta, 0, into: &record) }
             }
             if failed, record.errorCode == nil { record.errorCode = "failure" }
-            try fillLiteLLMCommon(&tape, root: root, metadata: nil, usage: nil, into: &record)
-            if record.cacheReadTokens != nil || record.cacheWriteTokens != nil,
-               let prompt = try counted(tape, tape.member(root, "prompt_tokens"), "prompt_tokens") {
-                let cached = (record.cacheReadTokens ?? 0) + (record.cacheWriteTokens ?? 0)
-                record.inputTokens = prompt >= cached ? prompt - cached : prompt
-            }
+            try fillLiteLLMCommon(&tape, root: root, usage: nil, into: &record)
             if record.tenant == nil {
                 record.tenant = [tape.member(root, "team_id"), tape.member(root, "end_user"), tape.member(root, "user")]
                     .compactMap { $0.flatMap { tape.string($0) } }.first { !$0.isEmpty }

@@ -191,8 +191,9 @@ final class LedgerWriter {
             guard try step(query) == SQLITE_ROW else { throw failure(SQLITE_ERROR) }
             return sqlite3_column_int64(query, 0)
         }
-        // Ids are never handed out twice, even after the newest rows were deleted (a replaced file),
-        // so the merge watermark stays below every new row.
+        // Ids are never handed out twice. The watermark term matters after a run that merged keys in the
+        // background, then replaced (deleted) the newest rows, and was killed before its final merge:
+        // max(id) is then below the watermark, and new rows must still land above it to be merged.
         let nextRow = try single("""
             SELECT max(ifnull((SELECT max(id) FROM invocations), 0),
                        (SELECT value FROM ledger_state WHERE key = 'request_keys_through')) + 1
@@ -234,12 +235,6 @@ final class LedgerWriter {
             """,
             "DELETE FROM invocations WHERE source_id IN (SELECT id FROM sources WHERE id = ?1 OR parent_id = ?1)",
             "DELETE FROM sources WHERE id = ?1 OR parent_id = ?1",
-            // Deleting the newest rows lets SQLite hand their ids out again; pull the merge watermark back
-            // so the rows that reuse them are merged into request_keys too.
-            """
-            UPDATE ledger_state SET value = min(value, (SELECT ifnull(max(id), 0) FROM invocations))
-            WHERE key = 'request_keys_through' AND ?1 IS NOT NULL
-            """,
         ]
         for sql in deletions {
             let delete = try statement(sql)
