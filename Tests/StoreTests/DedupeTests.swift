@@ -104,3 +104,27 @@ extension DedupeTests {
         #expect(again.duplicates == 1 && again.stored == 0)
     }
 }
+
+extension DedupeTests {
+    /// After a background merge, a replaced newest file and a kill before the final merge, max(id) lies
+    /// below the merge watermark; the next run's first merge resets it, so new rows' keys are merged.
+    @Test func newRowsLandAboveTheWatermarkAfterTheNewestRowsWereDeleted() throws {
+        let directory = try TemporaryDirectory()
+        let ledger = directory.path("l.sqlite")
+        try FixtureRecords.write([FixtureRecords.bedrock(id: "A1"), FixtureRecords.bedrock(id: "A2")], to: directory.path("a.jsonl"))
+        _ = try IngestRunner.run(IngestPlan(paths: [directory.path("a.jsonl")], ledgerPath: ledger))
+        // The state such a kill leaves: the newest row and its key gone, the watermark unchanged.
+        try Ledger(path: ledger).queue.write { db in
+            try db.execute(sql: """
+                DELETE FROM request_keys WHERE request_id = 'A2';
+                DELETE FROM invocations WHERE request_id = 'A2';
+                """)
+        }
+        #expect(try count(ledger, "SELECT value FROM ledger_state WHERE key = 'request_keys_through'")
+                > (try count(ledger, "SELECT max(id) FROM invocations")))
+        try FixtureRecords.write([FixtureRecords.bedrock(id: "C1")], to: directory.path("c.jsonl"))
+        _ = try IngestRunner.run(IngestPlan(paths: [directory.path("c.jsonl")], ledgerPath: ledger))
+        #expect(try count(ledger, "SELECT count(*) FROM request_keys") == 2)
+        #expect(try count(ledger, "SELECT count(*) FROM request_keys WHERE request_id = 'C1'") == 1)
+    }
+}

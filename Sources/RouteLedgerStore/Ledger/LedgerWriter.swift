@@ -191,13 +191,8 @@ final class LedgerWriter {
             guard try step(query) == SQLITE_ROW else { throw failure(SQLITE_ERROR) }
             return sqlite3_column_int64(query, 0)
         }
-        // Ids are never handed out twice. The watermark term matters after a run that merged keys in the
-        // background, then replaced (deleted) the newest rows, and was killed before its final merge:
-        // max(id) is then below the watermark, and new rows must still land above it to be merged.
-        let nextRow = try single("""
-            SELECT max(ifnull((SELECT max(id) FROM invocations), 0),
-                       (SELECT value FROM ledger_state WHERE key = 'request_keys_through')) + 1
-            """)
+        // Called after the start-of-run merge, which sets the watermark to max(id): new rows land above it.
+        let nextRow = try single("SELECT ifnull(max(id), 0) + 1 FROM invocations")
         let nextSource = try single("SELECT ifnull(max(id), 0) + 1 FROM sources")
         let nextString = try single("SELECT ifnull(max(id), 0) + 1 FROM strings")
         let empty = try single("SELECT NOT EXISTS (SELECT 1 FROM request_keys)") == 1
