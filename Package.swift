@@ -2,9 +2,11 @@
 import PackageDescription
 
 // Layers, data flowing one way:
-//   Model → Archive (bytes out of containers) → Ingest (record layouts, decoders)
-//         → Store (SQLite ledger, ingest runs) → routeledger (thin CLI)
-// Synth (synthetic corpora) sits beside Ingest and only writes files.
+//   Model (records, model catalog, prices) → Archive (bytes out of containers)
+//         → Ingest (record layouts, decoders) → Store (SQLite ledger, ingest runs, ledger scans)
+//         → Metrics (columnar frame, mergeable aggregates; no I/O) → Report (renderers)
+//         → routeledger (thin CLI)
+// Config (the YAML file: routers, tenants, quotas, reports) sits on Model; Synth only writes files.
 let package = Package(
     name: "RouteLedger",
     platforms: [.macOS(.v13)],
@@ -13,10 +15,13 @@ let package = Package(
         .library(name: "RouteLedgerModel", targets: ["RouteLedgerModel"]),
         .library(name: "RouteLedgerIngest", targets: ["RouteLedgerIngest"]),
         .library(name: "RouteLedgerStore", targets: ["RouteLedgerStore"]),
+        .library(name: "RouteLedgerMetrics", targets: ["RouteLedgerMetrics"]),
+        .library(name: "RouteLedgerReport", targets: ["RouteLedgerReport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
@@ -24,7 +29,10 @@ let package = Package(
         .systemLibrary(name: "CDeflate", providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
 
-        .target(name: "RouteLedgerModel"),
+        // The shipped price catalog is compiled into the binary: a copied binary still prices correctly.
+        .target(name: "RouteLedgerModel", exclude: ["Resources/PRICES.md"],
+                resources: [.embedInCode("Resources/prices.json")]),
+        .target(name: "RouteLedgerConfig", dependencies: ["RouteLedgerModel", .product(name: "Yams", package: "Yams")]),
         .target(name: "RouteLedgerArchive", dependencies: ["RouteLedgerModel", "CArchive", "CZlib", "CDeflate", "CCrypto"]),
         .target(name: "RouteLedgerIngest", dependencies: ["RouteLedgerModel", "RouteLedgerArchive"]),
         .target(name: "RouteLedgerStore", dependencies: [
@@ -32,9 +40,12 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
+        .target(name: "RouteLedgerMetrics", dependencies: ["RouteLedgerModel", "RouteLedgerConfig", "RouteLedgerStore"]),
+        .target(name: "RouteLedgerReport", dependencies: ["RouteLedgerModel", "RouteLedgerMetrics"]),
         .target(name: "RouteLedgerSynth", dependencies: ["RouteLedgerModel", "CArchive", "CZlib"]),
         .executableTarget(name: "routeledger", dependencies: [
             "RouteLedgerModel", "RouteLedgerArchive", "RouteLedgerIngest", "RouteLedgerStore", "RouteLedgerSynth",
+            "RouteLedgerConfig", "RouteLedgerMetrics", "RouteLedgerReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "RouteLedgerTestSupport", dependencies: ["RouteLedgerModel"], path: "Sources/RouteLedgerTestSupport"),
@@ -45,6 +56,11 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: [
             "RouteLedgerStore", "RouteLedgerTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        .testTarget(name: "ConfigTests", dependencies: ["RouteLedgerConfig", "RouteLedgerTestSupport"]),
+        .testTarget(name: "MetricsTests", dependencies: [
+            "RouteLedgerMetrics", "RouteLedgerStore", "RouteLedgerTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .testTarget(name: "ReportTests", dependencies: ["RouteLedgerReport", "RouteLedgerMetrics", "RouteLedgerTestSupport"]),
         .testTarget(name: "SynthTests", dependencies: ["RouteLedgerSynth", "RouteLedgerIngest", "RouteLedgerTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["RouteLedgerTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
     ]

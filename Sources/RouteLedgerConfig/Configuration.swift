@@ -1,0 +1,97 @@
+import Foundation
+
+/// A router as the user configured it: the Bedrock prompt-router ARN (or a LiteLLM model group that
+/// routes), the models it chooses between, and the model it falls back to.
+public struct RouterDefinition: Sendable, Equatable {
+    public var id: String
+    public var strong: String?
+    public var cheap: String?
+    /// The model the router uses when it cannot decide; its share of the traffic is the router fallback rate.
+    public var fallback: String?
+    public var models: [String]
+
+    public init(id: String, strong: String? = nil, cheap: String? = nil, fallback: String? = nil, models: [String] = []) {
+        self.id = id
+        self.strong = strong
+        self.cheap = cheap
+        self.fallback = fallback
+        self.models = models.isEmpty ? [strong, cheap].compactMap { $0 } : models
+    }
+}
+
+/// Daily limits of one tenant; quota use is reported as a share of each limit that is set.
+public struct TenantQuota: Sendable, Equatable {
+    public var tenant: String
+    public var dailyRequests: Int64?
+    public var dailyTokens: Int64?
+    public var dailyUSD: Double?
+
+    public init(tenant: String, dailyRequests: Int64? = nil, dailyTokens: Int64? = nil, dailyUSD: Double? = nil) {
+        self.tenant = tenant
+        self.dailyRequests = dailyRequests
+        self.dailyTokens = dailyTokens
+        self.dailyUSD = dailyUSD
+    }
+}
+
+public enum ReportFormat: String, Sendable, CaseIterable, Equatable {
+    case md, html, json, csv
+}
+
+public struct ReportSettings: Sendable, Equatable {
+    public var directory: String
+    public var formats: [ReportFormat]
+
+    public init(directory: String = "reports", formats: [ReportFormat] = ReportFormat.allCases) {
+        self.directory = directory
+        self.formats = formats
+    }
+}
+
+/// Where a value sits in the config file, for messages that point at it.
+public struct ConfigLocation: Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var keyPath: String
+    public var line: Int
+    public var column: Int
+    public var description: String { "\(file):\(line):\(column): \(keyPath)" }
+}
+
+public struct ConfigError: LocalizedError, Sendable, Equatable {
+    public var location: ConfigLocation
+    public var message: String
+    public var errorDescription: String? { "\(location): \(message)" }
+}
+
+public struct ConfigWarning: Sendable, Equatable, CustomStringConvertible {
+    public var location: ConfigLocation
+    public var message: String
+    public var description: String { "\(location): \(message)" }
+}
+
+/// An alert rule or notifier kept as written until the alerting layer validates it.
+public struct RawSection: Sendable, Equatable {
+    public var location: ConfigLocation
+    public var values: [String: String]
+}
+
+/// The effective `routeledger.yaml` (version 1).
+public struct Configuration: Sendable, Equatable {
+    public var file: String?
+    public var version: Int = 1
+    public var ledger: String?
+    public var inputs: [String] = []
+    public var prices: [String] = []
+    public var reports = ReportSettings()
+    public var routers: [RouterDefinition] = []
+    public var tenantKeys: [String] = []
+    public var correlationKey: String?
+    public var quotas: [TenantQuota] = []
+    public var alerts: [RawSection] = []
+    public var notifiers: [RawSection] = []
+    public var warnings: [ConfigWarning] = []
+
+    public init() {}
+
+    public func router(id: String) -> RouterDefinition? { routers.first { $0.id == id } }
+}

@@ -1,0 +1,236 @@
+import RouteLedgerModel
+
+/// Builds a `MetricsState` from rows of a frame in one pass (plus one over correlated rows).
+///
+/// Rows are in timestamp order, so sums are kept in dense per-combination arrays for the current
+/// hour and flushed when the hour changes: no hashing per row.
+public enum Aggregator {
+    /// Dense latency range; larger values (over 65 s) go to a dictionary.
+    static let denseLatencyLimit = 1 << 16
+
+    public static func aggregate(_ frame: Frame, rows: Range<Int>? = nil) -> MetricsState {
+        let rows = rows ?? 0..<frame.count
+        var state = MetricsState()
+        guard !rows.isEmpty else { return state }
+
+        // Per key: its state dimensions, latency groups and logical-outcome flags.
+        let keyCount = frame.keys.count
+        var dimensionOf = [UInt32](repeating: 0, count: keyCount)
+        var modelGroup = [Int32](repeating: -1, count: keyCount)
+        var deploymentGroup = [Int32](repeating: -1, count: keyCount)
+        var tenantOf = [Int32](repeating: 0, count: keyCount)
+        var throttle = [Bool](repeating: false, count: keyCount)
+        var groups: [LatencyGroup] = []
+        var groupIndex: [LatencyGroup: Int32] = [:]
+        var tenants: [String?] = []
+        var tenantIndex: [String?: Int32] = [:]
+        func group(_ g: LatencyGroup) -> Int32 {
+            if let known = groupIndex[g] { return known }
+            groups.append(g)
+            groupIndex[g] = Int32(groups.count - 1)
+            return Int32(groups.count - 1)
+        }
+        for (index, key) in frame.keys.enumerated() {
+            let dims = dimensions(of: key, in: frame)
+            dimensionOf[index] = state.index(of: dims)
+            if !key.failed, let model = dims.effectiveModel {
+                modelGroup[index] = group(.model(model, routed: dims.router != nil))
+            }
+            if !key.failed, let deployment = dims.deployment {
+                deploymentGroup[index] = group(.deployment(group: dims.modelGroup ?? "", deployment: deployment))
+            }
+            if let known = tenantIndex[dims.tenant] {
+                tenantOf[index] = known
+            } else {
+                tenants.append(dims.tenant)
+                tenantIndex[dims.tenant] = Int32(tenants.count - 1)
+                tenantOf[index] = Int32(tenants.count - 1)
+            }
+            throttle[index] = dims.isThrottle
+        }
+
+        var latencyDense = [[UInt32]](repeating: [], count: groups.count)
+        var ttftDense = [[UInt32]](repeating: [], count: groups.count)
+        var latencyOverflow = [[UInt32: Int64]](repeating: [:], count: groups.count)
+        var ttftOverflow = [[UInt32: Int64]](repeating: [:], count: groups.count)
+
+        var hourCells = [Cell](repeating: Cell(), count: keyCount)
+        var touched: [Int] = []
+        var currentHour = Int32.min
+        var minuteRequests = [Int64](repeating: 0, count: tenants.count)
+        var minuteThrottled = [Int64](repeating: 0, count: tenants.count)
+        var touchedTenants: [Int] = []
+        var currentMinute = Int32.min
+
+        func flushHour() {
+            for k in touched {
+                state.cells[CellKey(hour: currentHour, dimensions: dimensionOf[k]), default: Cell()] += hourCells[k]
+                hourCells[k] = Cell()
+            }
+            touched.removeAll(keepingCapacity: true)
+        }
+        func flushMinute() {
+            for t in touchedTenants {
+                state.tenantMinutes[TenantMinute(minute: currentMinute, tenant: tenants[t])] =
+                    MinuteCounts(requests: minuteRequests[t], throttled: minuteThrottled[t])
+                minuteRequests[t] = 0
+                minuteThrottled[t] = 0
+            }
+            touchedTenants.removeAll(keepingCapacity: true)
+        }
+
+        let unknown = Frame.unknown
+        frame.timestamp.withUnsafeBufferPointer { ts in
+        frame.key.withUnsafeBufferPointer { keyColumn in
+            for row in rows {
+                let k = Int(keyColumn[row])
+                let micros = ts[row]
+                let hour = Int32(floorDivide(micros, CivilCalendar.microsPerHour))
+                if hour != currentHour {
+                    flushHour()
+                    currentHour = hour
+                }
+                let minute = Int32(floorDivide(micros, 60_000_000))
+                if minute != currentMinute {
+                    flushMinute()
+                    currentMinute = minute
+                }
+                if hourCells[k].requests == 0 { touched.append(k) }
+                hourCells[k].requests += 1
+                let input = frame.inputTokens[row], output = frame.outputTokens[row]
+                let cacheRead = frame.cacheReadTokens[row], cacheWrite = frame.cacheWriteTokens[row]
+                if input != unknown { hourCells[k].tokens.input += Int64(input) }
+                if output != unknown { hourCells[k].tokens.output += Int64(output) }
+                if cacheRead != unknown { hourCells[k].tokens.cacheRead += Int64(cacheRead) }
+                if cacheWrite != unknown { hourCells[k].tokens.cacheWrite += Int64(cacheWrite) }
+                let logged = frame.loggedCostUSD[row]
+                if !logged.isNaN {
+                    hourCells[k].loggedCostRows += 1
+                    hourCells[k].loggedCostUSD += logged
+                }
+                if frame.logical[row] == 0 {
+                    // An uncorrelated row is a logical request of its own; its logged attempt number
+                    // (LiteLLM `attempted_fallbacks`) tells whether a fallback served or failed it.
+                    hourCells[k].logicalRequests += 1
+                    let key = frame.keys[k]
+                    let fellBack = key.fallbackAttempt > 0 && key.fallbackAttempt != RowKey.unknownAttempt
+                    if key.failed {
+                        if fellBack { hourCells[k].failedAfterFallback += 1 } else { hourCells[k].failedWithoutFallback += 1 }
+                    } else if fellBack {
+                        hourCells[k].gatewayFallbacks += 1
+                    }
+                }
+                let t = Int(tenantOf[k])
+                if minuteRequests[t] == 0 { touchedTenants.append(t) }
+                minuteRequests[t] += 1
+                if throttle[k] { minuteThrottled[t] += 1 }
+
+                let latency = frame.latencyMs[row], ttft = frame.ttftMs[row]
+                func record(_ g: Int32) {
+                    let gi = Int(g)
+                    if latency != unknown {
+                        if Int(latency) < denseLatencyLimit {
+                            if latencyDense[gi].isEmpty { latencyDense[gi] = [UInt32](repeating: 0, count: denseLatencyLimit) }
+                            latencyDense[gi][Int(latency)] += 1
+                        } else {
+                            latencyOverflow[gi][latency, default: 0] += 1
+                        }
+                    }
+                    if ttft != unknown {
+                        if Int(ttft) < denseLatencyLimit {
+                            if ttftDense[gi].isEmpty { ttftDense[gi] = [UInt32](repeating: 0, count: denseLatencyLimit) }
+                            ttftDense[gi][Int(ttft)] += 1
+                        } else {
+                            ttftOverflow[gi][ttft, default: 0] += 1
+                        }
+                    }
+                }
+                if modelGroup[k] >= 0 { record(modelGroup[k]) }
+                if deploymentGroup[k] >= 0 { record(deploymentGroup[k]) }
+            }
+        }
+        }
+        flushHour()
+        flushMinute()
+        for (index, g) in groups.enumerated() {
+            let l = ExactHistogram(dense: latencyDense[index], overflow: latencyOverflow[index])
+            if l.total > 0 { state.latency[g] = l }
+            let t = ExactHistogram(dense: ttftDense[index], overflow: ttftOverflow[index])
+            if t.total > 0 { state.ttft[g] = t }
+        }
+        resolveLogicalRequests(frame, rows: rows, dimensionOf: dimensionOf, into: &state)
+        return state
+    }
+
+    /// Outcome of each correlated logical request, counted in the cell of its first attempt.
+    static func resolveLogicalRequests(_ frame: Frame, rows: Range<Int>, dimensionOf: [UInt32], into state: inout MetricsState) {
+        guard frame.logicalCount > 0 else { return }
+        let none = Int32(-1)
+        var first = [Int32](repeating: none, count: frame.logicalCount + 1)
+        var firstSuccess = [Int32](repeating: none, count: frame.logicalCount + 1)
+        var sawFailureBeforeSuccess = [Bool](repeating: false, count: frame.logicalCount + 1)
+        var triedFallback = [Bool](repeating: false, count: frame.logicalCount + 1)
+        var order: [UInt32] = []
+        for row in rows {
+            let l = Int(frame.logical[row])
+            guard l != 0 else { continue }
+            let key = frame.keys[Int(frame.key[row])]
+            if first[l] == none {
+                first[l] = Int32(row)
+                order.append(UInt32(l))
+            } else if target(key) != target(frame.keys[Int(frame.key[Int(first[l])])]) {
+                triedFallback[l] = true
+            }
+            if key.fallbackAttempt > 0 && key.fallbackAttempt != RowKey.unknownAttempt { triedFallback[l] = true }
+            if key.failed {
+                if firstSuccess[l] == none { sawFailureBeforeSuccess[l] = true }
+            } else if firstSuccess[l] == none {
+                firstSuccess[l] = Int32(row)
+            }
+        }
+        for l in order.map(Int.init) {
+            let firstRow = Int(first[l])
+            let cellKey = CellKey(hour: Int32(floorDivide(frame.timestamp[firstRow], CivilCalendar.microsPerHour)),
+                                  dimensions: dimensionOf[Int(frame.key[firstRow])])
+            var cell = state.cells[cellKey] ?? Cell()
+            cell.logicalRequests += 1
+            if firstSuccess[l] != none {
+                let success = frame.keys[Int(frame.key[Int(firstSuccess[l])])]
+                let servedByFallback = (success.fallbackAttempt > 0 && success.fallbackAttempt != RowKey.unknownAttempt)
+                    || (sawFailureBeforeSuccess[l] && target(success) != target(frame.keys[Int(frame.key[firstRow])]))
+                if servedByFallback {
+                    cell.gatewayFallbacks += 1
+                } else if sawFailureBeforeSuccess[l] {
+                    cell.retriedSuccesses += 1
+                }
+            } else if triedFallback[l] {
+                cell.failedAfterFallback += 1
+            } else {
+                cell.failedWithoutFallback += 1
+            }
+            state.cells[cellKey] = cell
+        }
+    }
+
+    /// What an attempt was aimed at: the gateway model group, else the model.
+    static func target(_ key: RowKey) -> UInt32 {
+        if key.modelGroup != 0 { return key.modelGroup }
+        return key.servedModel != 0 ? key.servedModel : key.requestedModel
+    }
+
+    static func dimensions(of key: RowKey, in frame: Frame) -> Dimensions {
+        Dimensions(sourceKind: key.sourceKind, failed: key.failed, flags: key.recordFlags,
+                   fallbackAttempt: key.fallbackAttempt == RowKey.unknownAttempt ? nil : Int(key.fallbackAttempt),
+                   account: frame.string(key.account), region: frame.string(key.region),
+                   inferenceRegion: frame.string(key.inferenceRegion), requestedModel: frame.string(key.requestedModel),
+                   router: frame.string(key.router), servedModel: frame.string(key.servedModel),
+                   modelGroup: frame.string(key.modelGroup), originalModelGroup: frame.string(key.originalModelGroup),
+                   deployment: frame.string(key.deployment), errorCode: frame.string(key.errorCode),
+                   tenant: frame.string(key.tenant))
+    }
+}
+
+@inline(__always)
+func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
+    value >= 0 ? value / divisor : (value - divisor + 1) / divisor
+}

@@ -1,0 +1,165 @@
+import RouteLedgerModel
+
+/// The categorical values of a row combination as strings, so states built from frames with
+/// different dictionaries (shards) merge exactly.
+public struct Dimensions: Hashable, Sendable {
+    public var sourceKind: SourceKind
+    public var failed: Bool
+    public var flags: RecordFlags
+    /// nil = not logged.
+    public var fallbackAttempt: Int?
+    public var account: String?
+    public var region: String?
+    public var inferenceRegion: String?
+    public var requestedModel: String?
+    public var router: String?
+    public var servedModel: String?
+    public var modelGroup: String?
+    public var originalModelGroup: String?
+    public var deployment: String?
+    public var errorCode: String?
+    public var tenant: String?
+
+    public init(sourceKind: SourceKind, failed: Bool, flags: RecordFlags = [], fallbackAttempt: Int? = nil,
+                account: String? = nil, region: String? = nil, inferenceRegion: String? = nil,
+                requestedModel: String? = nil, router: String? = nil, servedModel: String? = nil,
+                modelGroup: String? = nil, originalModelGroup: String? = nil, deployment: String? = nil,
+                errorCode: String? = nil, tenant: String? = nil) {
+        self.sourceKind = sourceKind
+        self.failed = failed
+        self.flags = flags
+        self.fallbackAttempt = fallbackAttempt
+        self.account = account
+        self.region = region
+        self.inferenceRegion = inferenceRegion
+        self.requestedModel = requestedModel
+        self.router = router
+        self.servedModel = servedModel
+        self.modelGroup = modelGroup
+        self.originalModelGroup = originalModelGroup
+        self.deployment = deployment
+        self.errorCode = errorCode
+        self.tenant = tenant
+    }
+
+    /// The model whose price applies: the served model, or the requested one when nothing routed it.
+    public var effectiveModel: String? {
+        if let servedModel { return servedModel }
+        return router == nil ? requestedModel : nil
+    }
+
+    /// Throttling as Bedrock (`ThrottlingException`) and gateways (HTTP 429, `RateLimitError`) log it.
+    public var isThrottle: Bool {
+        guard failed, let code = errorCode else { return false }
+        return Dimensions.throttleCodes.contains(code)
+    }
+
+    public static let throttleCodes: Set<String> = [
+        "ThrottlingException", "TooManyRequestsException", "429", "RateLimitError", "rate_limit_error",
+    ]
+}
+
+/// Sums of one (hour, dimensions) cell. Every field adds when shards merge.
+public struct Cell: Sendable, Equatable {
+    public var requests: Int64 = 0
+    public var tokens = TokenCounts()
+    /// Rows whose log carried a cost (LiteLLM), and the sum of those costs.
+    public var loggedCostRows: Int64 = 0
+    public var loggedCostUSD: Double = 0
+    /// Logical requests whose first attempt falls in this cell, and how they ended.
+    public var logicalRequests: Int64 = 0
+    /// Succeeded only on a fallback model (or deployment group) after an error.
+    public var gatewayFallbacks: Int64 = 0
+    /// Succeeded on the same model after an error (a retry, not a fallback).
+    public var retriedSuccesses: Int64 = 0
+    /// Failed after at least one fallback was tried.
+    public var failedAfterFallback: Int64 = 0
+    /// Failed with no fallback tried.
+    public var failedWithoutFallback: Int64 = 0
+
+    public init() {}
+
+    public static func += (lhs: inout Cell, rhs: Cell) {
+        lhs.requests += rhs.requests
+        lhs.tokens += rhs.tokens
+        lhs.loggedCostRows += rhs.loggedCostRows
+        lhs.loggedCostUSD += rhs.loggedCostUSD
+        lhs.logicalRequests += rhs.logicalRequests
+        lhs.gatewayFallbacks += rhs.gatewayFallbacks
+        lhs.retriedSuccesses += rhs.retriedSuccesses
+        lhs.failedAfterFallback += rhs.failedAfterFallback
+        lhs.failedWithoutFallback += rhs.failedWithoutFallback
+    }
+}
+
+public struct CellKey: Hashable, Sendable, Comparable {
+    /// Hours since the Unix epoch (UTC).
+    public var hour: Int32
+    /// Index into `MetricsState.dimensions`.
+    public var dimensions: UInt32
+
+    public static func < (lhs: CellKey, rhs: CellKey) -> Bool {
+        (lhs.hour, lhs.dimensions) < (rhs.hour, rhs.dimensions)
+    }
+}
+
+/// Latency groups: per model (routed or direct) and per LiteLLM deployment.
+public enum LatencyGroup: Hashable, Sendable {
+    case model(String, routed: Bool)
+    case deployment(group: String, deployment: String)
+}
+
+public struct TenantMinute: Hashable, Sendable {
+    /// Minutes since the Unix epoch.
+    public var minute: Int32
+    public var tenant: String?
+}
+
+public struct MinuteCounts: Sendable, Equatable {
+    public var requests: Int64 = 0
+    public var throttled: Int64 = 0
+}
+
+/// Mergeable aggregates of a set of rows: sums per (hour, dimensions), exact latency histograms, and
+/// per-minute tenant counts (for noisy neighbours). Everything a report shows is derived from this.
+///
+/// Merging the states of shards gives exactly the state of the whole, provided a logical request
+/// (rows sharing a correlation id) lies entirely in one shard: cut shards at quiet times, or by gateway.
+public struct MetricsState: Sendable {
+    public private(set) var dimensions: [Dimensions] = []
+    private var dimensionIndex: [Dimensions: UInt32] = [:]
+    public var cells: [CellKey: Cell] = [:]
+    public var latency: [LatencyGroup: ExactHistogram] = [:]
+    public var ttft: [LatencyGroup: ExactHistogram] = [:]
+    public var tenantMinutes: [TenantMinute: MinuteCounts] = [:]
+
+    public init() {}
+
+    public mutating func index(of dimensions: Dimensions) -> UInt32 {
+        if let known = dimensionIndex[dimensions] { return known }
+        let index = UInt32(self.dimensions.count)
+        self.dimensions.append(dimensions)
+        dimensionIndex[dimensions] = index
+        return index
+    }
+
+    public mutating func merge(_ other: MetricsState) {
+        let mapping = other.dimensions.map { index(of: $0) }
+        for (key, cell) in other.cells {
+            cells[CellKey(hour: key.hour, dimensions: mapping[Int(key.dimensions)]), default: Cell()] += cell
+        }
+        for (group, histogram) in other.latency { latency[group, default: ExactHistogram()].merge(histogram) }
+        for (group, histogram) in other.ttft { ttft[group, default: ExactHistogram()].merge(histogram) }
+        for (key, counts) in other.tenantMinutes {
+            tenantMinutes[key, default: MinuteCounts()].requests += counts.requests
+            tenantMinutes[key, default: MinuteCounts()].throttled += counts.throttled
+        }
+    }
+
+    /// Cells as (dimensions, hour, sums) in a stable order, for whoever rolls them up.
+    public func forEachCell(hours: Range<Int32>? = nil, _ body: (Dimensions, Int32, Cell) -> Void) {
+        for key in cells.keys.sorted() where hours?.contains(key.hour) ?? true {
+            body(dimensions[Int(key.dimensions)], key.hour, cells[key]!)
+        }
+    }
+}
