@@ -55,8 +55,11 @@ public enum Formatting {
     public static func timestamp(_ micros: Int64) -> String { CivilCalendar.formatTimestamp(micros) }
 
     /// Shortens a router ARN to `prompt-router/abc123` for tables; the full id stays in JSON and CSV.
+    /// `arn:aws:bedrock:us-east-1:111122223333:default-prompt-router/anthropic.claude:1` →
+    /// `default-prompt-router/anthropic.claude:1 (111122223333)`: default routers of several accounts stay apart.
     public static func shortRouter(_ id: String) -> String {
-        if let range = id.range(of: "prompt-router/") { return String(id[range.lowerBound...]) }
-        return id
+        let parts = id.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+        guard id.hasPrefix("arn:"), parts.count == 6 else { return id }
+        return parts[4].isEmpty ? String(parts[5]) : "\(parts[5]) (\(parts[4]))"
     }
 }

@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import RouteLedgerConfig
+import RouteLedgerModel
+
+/// `--config` and `--prices`, shared by commands that price traffic or need router definitions.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Config file (default: $ROUTELEDGER_CONFIG, else ./routeledger.yaml when present).", valueName: "file"))
+    var config: String?
+
+    @Option(name: .long, help: ArgumentHelp("Price file laid over the built-in catalog (repeatable; after the config's own).", valueName: "file"))
+    var prices: [String] = []
+
+    /// The config path in effect, or nil when there is none.
+    var resolvedConfigPath: String? {
+        if let config { return config }
+        if let fromEnvironment = ProcessInfo.processInfo.environment["ROUTELEDGER_CONFIG"], !fromEnvironment.isEmpty {
+            return fromEnvironment
+        }
+        return FileManager.default.fileExists(atPath: "routeledger.yaml") ? "routeledger.yaml" : nil
+    }
+
+    /// The loaded config (an empty one when there is no file), with its warnings.
+    func loadConfiguration() throws -> Configuration {
+        guard let path = resolvedConfigPath else { return Configuration() }
+        return try ConfigLoader.load(path: path)
+    }
+
+    /// Built-in prices, then the config's price files (relative to the config), then `--prices`.
+    func loadCatalog(_ configuration: Configuration) throws -> PriceCatalog {
+        let base = configuration.file.map { URL(fileURLWithPath: $0).deletingLastPathComponent() }
+        let fromConfig = configuration.prices.map { path in
+            path.hasPrefix("/") || base == nil ? path : base!.appendingPathComponent(path).path
+        }
+        return try PriceCatalog.load(overrides: fromConfig + prices)
+    }
+}
