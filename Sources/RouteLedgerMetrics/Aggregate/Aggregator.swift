@@ -219,7 +219,7 @@ public enum Aggregator {
     }
 
     static func dimensions(of key: RowKey, in frame: Frame) -> Dimensions {
-        Dimensions(sourceKind: key.sourceKind, failed: key.failed, flags: key.recordFlags,
+        var dims = Dimensions(sourceKind: key.sourceKind, failed: key.failed, flags: key.recordFlags,
                    fallbackAttempt: key.fallbackAttempt == RowKey.unknownAttempt ? nil : Int(key.fallbackAttempt),
                    account: frame.string(key.account), region: frame.string(key.region),
                    inferenceRegion: frame.string(key.inferenceRegion), requestedModel: frame.string(key.requestedModel),
@@ -227,6 +227,8 @@ public enum Aggregator {
                    modelGroup: frame.string(key.modelGroup), originalModelGroup: frame.string(key.originalModelGroup),
                    deployment: frame.string(key.deployment), errorCode: frame.string(key.errorCode),
                    tenant: frame.string(key.tenant))
+        dims.cacheUse = key.cacheUse
+        return dims
     }
 }
 

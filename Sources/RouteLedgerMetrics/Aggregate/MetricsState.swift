@@ -8,6 +8,8 @@ public struct Dimensions: Hashable, Sendable {
     public var flags: RecordFlags
     /// nil = not logged.
     public var fallbackAttempt: Int?
+    /// The rows of this combination have cache-read (bit 0) / cache-write (bit 1) tokens.
+    public var cacheUse: UInt8 = 0
     public var account: String?
     public var region: String?
     public var inferenceRegion: String?

@@ -9,6 +9,9 @@ public struct RowKey: Hashable, Sendable {
     public var flags: UInt8
     /// LiteLLM `attempted_fallbacks`, capped at 254; 255 = not logged.
     public var fallbackAttempt: UInt8
+    /// Bit 0: cache-read tokens > 0; bit 1: cache-write tokens > 0. Kept apart so a model without a cache
+    /// price leaves only the rows that used the cache unpriced, not their whole hour.
+    public var cacheUse: UInt8
     // Codes into `Frame.dictionary`; 0 = absent.
     public var account: UInt32
     public var region: UInt32

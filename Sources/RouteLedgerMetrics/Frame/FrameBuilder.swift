@@ -99,6 +99,7 @@ public struct FrameBuilder {
         let key = RowKey(
             sourceKind: row.sourceKind, failed: row.failed, flags: UInt8(truncatingIfNeeded: row.flags & 0xFF),
             fallbackAttempt: row.fallbackAttempt < 0 ? RowKey.unknownAttempt : UInt8(min(row.fallbackAttempt, 254)),
+            cacheUse: (row.cacheReadTokens > 0 ? 1 : 0) | (row.cacheWriteTokens > 0 ? 2 : 0),
             account: code(row.account), region: code(row.region), inferenceRegion: code(row.inferenceRegion),
             requestedModel: code(row.model), router: code(row.router), servedModel: code(row.servedModel),
             modelGroup: code(row.modelGroup), originalModelGroup: code(row.originalModelGroup),

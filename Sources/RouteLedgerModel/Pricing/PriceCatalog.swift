@@ -200,7 +200,11 @@ extension PriceCatalog {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw PriceCatalogError(origin: path, message: "cannot read the price file")
             }
-            catalog = catalog.overlaid(with: try decode(data, origin: path))
+            // Errors name the path as given; reports record only the file name, so they do not change
+            // with the folder they were built in.
+            var layer = try decode(data, origin: path)
+            layer.origins = ["\(URL(fileURLWithPath: path).lastPathComponent) \(layer.version)"]
+            catalog = catalog.overlaid(with: layer)
         }
         return catalog
     }
