@@ -2,12 +2,12 @@
 # `make demo` and `make test` are the whole quick start; .ci/run calls `make test`.
 
 SWIFT       ?= swift
-APT_PACKAGES = libarchive-dev libsqlite3-dev zlib1g-dev libdeflate-dev libssl-dev zstd zip unzip
+APT_PACKAGES = libarchive-dev libsqlite3-dev zlib1g-dev libdeflate-dev libssl-dev zstd zip unzip sqlite3 chromium
 DEMO_DIR     = demo
 DEMO_DB      = $(DEMO_DIR)/routeledger.sqlite
 BIN          = .build/debug/routeledger
 
-.PHONY: deps build demo test bench-ingest clean
+.PHONY: deps build demo test bench-ingest bench-report clean
 
 ## deps: install missing system libraries (apt-get when root; otherwise print the exact command).
 deps:
@@ -25,12 +25,13 @@ deps:
 build: deps
 	$(SWIFT) build --product routeledger
 
-## demo: synthesize a corpus in the real S3 layouts, ingest it, print the summary.
+## demo: synthesize a corpus in the real S3 layouts, ingest it, print the summary, write the report of its last day.
 demo: build
 	rm -rf $(DEMO_DIR)
 	$(BIN) synth --records 20000 --seed 42 --days 3 --out $(DEMO_DIR)/logs --corrupt-rate 0.002 \
 		--summary-file $(DEMO_DIR)/synth-summary.json
 	$(BIN) ingest $(DEMO_DIR)/logs --db $(DEMO_DB) --jobs 2
+	$(BIN) report --db $(DEMO_DB) --config fixtures/routeledger.yaml --day 2026-11-03 --out $(DEMO_DIR)/reports
 
 ## test: every unit, integration and kill-safety test (builds the binary the CLI tests run).
 test: deps

@@ -165,3 +165,29 @@ enum Formatting6 {
         return hour < 10 ? "0\(hour)" : "\(hour)"
     }
 }
+
+@Suite struct LiteLLMRoutingGroupTests {
+    @Test func aGroupServingBothTiersIsARouterAndALoadBalancedGroupIsNot() throws {
+        let S = TestCatalog.sonnet, H = TestCatalog.haiku
+        let rows = [
+            Row(at: "2026-11-03T01:00:00Z", kind: .litellm, model: S, region: nil, group: "auto", deployment: "a1", input: 10, output: 10),
+            Row(at: "2026-11-03T01:01:00Z", kind: .litellm, model: H, region: nil, group: "auto", deployment: "a2", input: 10, output: 10),
+            Row(at: "2026-11-03T01:02:00Z", kind: .litellm, model: H, region: nil, group: "auto", deployment: "a2", input: 10, output: 10),
+            Row(at: "2026-11-03T01:03:00Z", kind: .litellm, model: H, region: nil, group: "haiku-only", deployment: "h1", input: 10, output: 10),
+            Row(at: "2026-11-03T01:04:00Z", kind: .litellm, model: H, region: nil, group: "haiku-only", deployment: "h2", input: 10, output: 10),
+        ]
+        let since = TinyFrame.micros("2026-11-03"), until = TinyFrame.micros("2026-11-04")
+        let frame = TinyFrame.build(rows, since: since, until: until)
+        let m = MetricsCalculator(catalog: TestCatalog.catalog).compute(Aggregator.aggregate(frame), since: since, until: until)
+        #expect(m.routers.map(\.router) == ["auto"])
+        let auto = try #require(m.routers.first)
+        #expect(auto.kind == "litellm" && !auto.configured)
+        #expect(auto.served.map(\.requests) == [2, 1])
+        #expect(auto.cheapRatio == 2.0 / 3)
+        #expect(auto.strongModel == S && auto.cheapModel == H)
+        // Load balancing inside each group: auto 1 + 2, haiku-only 1 + 1.
+        #expect(m.deployments.map(\.deployment) == ["a2", "a1", "h1", "h2"])
+        let shares: [Double] = [2.0 / 3, 1.0 / 3, 0.5, 0.5]
+        #expect(m.deployments.map(\.share) == shares)
+    }
+}

@@ -20,6 +20,9 @@ public enum Aggregator {
         var deploymentGroup = [Int32](repeating: -1, count: keyCount)
         var tenantOf = [Int32](repeating: 0, count: keyCount)
         var throttle = [Bool](repeating: false, count: keyCount)
+        // How an uncorrelated row of this key ends as a logical request: its logged attempt number
+        // (LiteLLM `attempted_fallbacks`) tells whether a fallback served or failed it.
+        var standaloneOutcome = [UInt8](repeating: 0, count: keyCount)
         var groups: [LatencyGroup] = []
         var groupIndex: [LatencyGroup: Int32] = [:]
         var tenants: [String?] = []
@@ -47,6 +50,8 @@ public enum Aggregator {
                 tenantOf[index] = Int32(tenants.count - 1)
             }
             throttle[index] = dims.isThrottle
+            let fellBack = key.fallbackAttempt > 0 && key.fallbackAttempt != RowKey.unknownAttempt
+            standaloneOutcome[index] = key.failed ? (fellBack ? 2 : 3) : (fellBack ? 1 : 0)
         }
 
         var latencyDense = [[UInt32]](repeating: [], count: groups.count)
@@ -109,15 +114,12 @@ public enum Aggregator {
                     hourCells[k].loggedCostUSD += logged
                 }
                 if frame.logical[row] == 0 {
-                    // An uncorrelated row is a logical request of its own; its logged attempt number
-                    // (LiteLLM `attempted_fallbacks`) tells whether a fallback served or failed it.
                     hourCells[k].logicalRequests += 1
-                    let key = frame.keys[k]
-                    let fellBack = key.fallbackAttempt > 0 && key.fallbackAttempt != RowKey.unknownAttempt
-                    if key.failed {
-                        if fellBack { hourCells[k].failedAfterFallback += 1 } else { hourCells[k].failedWithoutFallback += 1 }
-                    } else if fellBack {
-                        hourCells[k].gatewayFallbacks += 1
+                    switch standaloneOutcome[k] {
+                    case 1: hourCells[k].gatewayFallbacks += 1
+                    case 2: hourCells[k].failedAfterFallback += 1
+                    case 3: hourCells[k].failedWithoutFallback += 1
+                    default: break
                     }
                 }
                 let t = Int(tenantOf[k])

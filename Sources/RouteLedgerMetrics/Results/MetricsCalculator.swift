@@ -47,10 +47,22 @@ public struct MetricsCalculator: Sendable {
         return nil
     }
 
+    /// LiteLLM model groups that route: their calls were served by models of both tiers of a family.
+    /// (A group whose deployments all serve one model only load-balances.)
+    func routingGroups(_ state: MetricsState, hours: Range<Int32>) -> Set<String> {
+        var tiers: [String: Set<ModelTier>] = [:]
+        state.forEachCell(hours: hours) { dims, _, _ in
+            guard dims.sourceKind != .bedrock, !dims.failed, let group = dims.modelGroup, let model = dims.effectiveModel,
+                  let tier = catalog.tier(of: model) else { return }
+            tiers[group, default: []].insert(tier)
+        }
+        return Set(tiers.filter { $0.value.count == ModelTier.allCases.count }.keys)
+    }
+
     public func compute(_ state: MetricsState, since: Int64, until: Int64) -> WindowMetrics {
         var metrics = WindowMetrics(since: since, until: until)
         let hours = Int32(floorDivide(since, CivilCalendar.microsPerHour))..<Int32(floorDivide(until + CivilCalendar.microsPerHour - 1, CivilCalendar.microsPerHour))
-        let configured = Set(routers.map(\.id))
+        let configured = Set(routers.map(\.id)).union(routingGroups(state, hours: hours))
         let definitions = Dictionary(routers.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
 
         // Pass 1: which models each router served, to infer strong/cheap where not configured.

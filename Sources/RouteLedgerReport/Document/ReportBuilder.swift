@@ -79,7 +79,8 @@ public struct ReportBuilder: Sendable {
             warnings.append("\(frame.clampedValues) token or latency values above 4,294,967,294 were clamped")
         }
         if metrics.totals.unpricedRequests > 0 {
-            warnings.append("\(metrics.totals.unpricedRequests) requests are unpriced and excluded from every cost "
+            let n = metrics.totals.unpricedRequests
+            warnings.append("\(n) \(n == 1 ? "request is" : "requests are") unpriced and excluded from every cost "
                 + "(see unpriced models)")
         }
         if frame.scan.shadowedSpendRows > 0 {

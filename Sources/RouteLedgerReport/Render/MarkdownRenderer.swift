@@ -13,7 +13,8 @@ public enum MarkdownRenderer {
 
         out.append("## Headline")
         out.append("")
-        let excluded = m.totals.unpricedRequests > 0 ? " (excludes \(Formatting.grouped(m.totals.unpricedRequests)) unpriced requests)" : ""
+        let excluded = m.totals.unpricedRequests > 0
+            ? " (excludes \(Formatting.grouped(m.totals.unpricedRequests)) unpriced request\(m.totals.unpricedRequests == 1 ? "" : "s"))" : ""
         out.append("- **Cost:** \(Formatting.usd(m.totals.costUSD))\(excluded)")
         if let savings = m.counterfactual.savingsPct {
             out.append("- **Savings vs all-strong:** \(Formatting.fixed(savings, 1))% (\(Formatting.usd(m.counterfactual.savingsUSD)) of \(Formatting.usd(m.counterfactual.allStrongUSD)))")
