@@ -7,7 +7,7 @@ DEMO_DIR     = demo
 DEMO_DB      = $(DEMO_DIR)/routeledger.sqlite
 BIN          = .build/debug/routeledger
 
-.PHONY: deps build demo test bench-ingest bench-report clean
+.PHONY: deps build demo examples test bench-ingest bench-report clean
 
 ## deps: install missing system libraries (apt-get when root; otherwise print the exact command).
 deps:
@@ -42,6 +42,11 @@ test: deps
 bench-ingest: deps
 	$(SWIFT) build -c release --product routeledger
 	bench/ingest.sh
+
+## examples: refresh reports/examples/ from the demo corpus (the formats at a glance, committed).
+examples: demo
+	rm -rf reports/examples && mkdir -p reports/examples
+	cp -R $(DEMO_DIR)/reports/2026-11-03 reports/examples/
 
 clean:
 	rm -rf .build $(DEMO_DIR) bench-data
