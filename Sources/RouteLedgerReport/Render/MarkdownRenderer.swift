@@ -138,6 +138,14 @@ public enum MarkdownRenderer {
             [$0.sourceRegion, $0.inferenceRegion, Formatting.grouped($0.requests), Formatting.percent($0.share)]
         }, right: [2, 3])
         out.append("")
+        if Set(m.accountRegions.compactMap(\.account)).count > 1 {
+            out.append("By account:")
+            out.append("")
+            out += table(["Account", "Source region", "Inference region", "Requests", "Share"], m.accountRegions.map {
+                [$0.account ?? "–", $0.sourceRegion, $0.inferenceRegion, Formatting.grouped($0.requests), Formatting.percent($0.share)]
+            }, right: [3, 4])
+            out.append("")
+        }
 
         out.append("## Accounts")
         out.append("")
