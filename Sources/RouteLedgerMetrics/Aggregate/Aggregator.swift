@@ -54,10 +54,8 @@ public enum Aggregator {
             standaloneOutcome[index] = key.failed ? (fellBack ? 2 : 3) : (fellBack ? 1 : 0)
         }
 
-        var latencyDense = [[UInt32]](repeating: [], count: groups.count)
-        var ttftDense = [[UInt32]](repeating: [], count: groups.count)
-        var latencyOverflow = [[UInt32: Int64]](repeating: [:], count: groups.count)
-        var ttftOverflow = [[UInt32: Int64]](repeating: [:], count: groups.count)
+        var latencyCounts = GroupCounts(groups: groups.count)
+        var ttftCounts = GroupCounts(groups: groups.count)
 
         var hourCells = [Cell](repeating: Cell(), count: keyCount)
         var touched: [Int] = []
@@ -128,24 +126,9 @@ public enum Aggregator {
                 if throttle[k] { minuteThrottled[t] += 1 }
 
                 let latency = frame.latencyMs[row], ttft = frame.ttftMs[row]
-                func record(_ g: Int32) {
-                    let gi = Int(g)
-                    if latency != unknown {
-                        if Int(latency) < denseLatencyLimit {
-                            if latencyDense[gi].isEmpty { latencyDense[gi] = [UInt32](repeating: 0, count: denseLatencyLimit) }
-                            latencyDense[gi][Int(latency)] += 1
-                        } else {
-                            latencyOverflow[gi][latency, default: 0] += 1
-                        }
-                    }
-                    if ttft != unknown {
-                        if Int(ttft) < denseLatencyLimit {
-                            if ttftDense[gi].isEmpty { ttftDense[gi] = [UInt32](repeating: 0, count: denseLatencyLimit) }
-                            ttftDense[gi][Int(ttft)] += 1
-                        } else {
-                            ttftOverflow[gi][ttft, default: 0] += 1
-                        }
-                    }
+                func record(_ group: Int32) {
+                    if latency != unknown { latencyCounts.add(latency, group: Int(group)) }
+                    if ttft != unknown { ttftCounts.add(ttft, group: Int(group)) }
                 }
                 if modelGroup[k] >= 0 { record(modelGroup[k]) }
                 if deploymentGroup[k] >= 0 { record(deploymentGroup[k]) }
@@ -155,10 +138,8 @@ public enum Aggregator {
         flushHour()
         flushMinute()
         for (index, g) in groups.enumerated() {
-            let l = ExactHistogram(dense: latencyDense[index], overflow: latencyOverflow[index])
-            if l.total > 0 { state.latency[g] = l }
-            let t = ExactHistogram(dense: ttftDense[index], overflow: ttftOverflow[index])
-            if t.total > 0 { state.ttft[g] = t }
+            if let histogram = latencyCounts.histogram(index) { state.latency[g] = histogram }
+            if let histogram = ttftCounts.histogram(index) { state.ttft[g] = histogram }
         }
         resolveLogicalRequests(frame, rows: rows, dimensionOf: dimensionOf, into: &state)
         return state
@@ -231,6 +212,33 @@ public enum Aggregator {
                    tenant: frame.string(key.tenant))
         dims.cacheUse = key.cacheUse
         return dims
+    }
+}
+
+/// Millisecond counts per latency group: dense below `denseLatencyLimit` (allocated on first use),
+/// a dictionary above it.
+struct GroupCounts {
+    var dense: [[UInt32]]
+    var overflow: [[UInt32: Int64]]
+
+    init(groups: Int) {
+        dense = Array(repeating: [], count: groups)
+        overflow = Array(repeating: [:], count: groups)
+    }
+
+    @inline(__always)
+    mutating func add(_ value: UInt32, group: Int) {
+        if Int(value) < Aggregator.denseLatencyLimit {
+            if dense[group].isEmpty { dense[group] = [UInt32](repeating: 0, count: Aggregator.denseLatencyLimit) }
+            dense[group][Int(value)] += 1
+        } else {
+            overflow[group][value, default: 0] += 1
+        }
+    }
+
+    func histogram(_ group: Int) -> ExactHistogram? {
+        let histogram = ExactHistogram(dense: dense[group], overflow: overflow[group])
+        return histogram.total > 0 ? histogram : nil
     }
 }
 

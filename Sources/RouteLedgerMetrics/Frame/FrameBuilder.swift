@@ -25,8 +25,9 @@ public struct FrameBuilder {
     private let ledgerStrings: [String]
     /// Ledger string id → frame dictionary code (0 = not yet assigned).
     private var codes: [UInt32]
-    private var codeOfString: [String: UInt32] = [:]
-    private var keyIndex: [RowKey: UInt32] = [:]
+    /// Code 0 is the placeholder for "absent", so real strings start at 1.
+    private var dictionary = Interner<String>(first: "")
+    private var keys = Interner<RowKey>()
     private var correlations = ByteStringTable()
     private let filter: FrameFilter
     private let allowed: (accounts: Set<Int32>, regions: Set<Int32>, tenants: Set<Int32>, routers: Set<Int32>)
@@ -58,15 +59,7 @@ public struct FrameBuilder {
         guard ledgerID > 0, Int(ledgerID) < codes.count else { return 0 }
         let existing = codes[Int(ledgerID)]
         if existing != 0 { return existing }
-        let value = ledgerStrings[Int(ledgerID)]
-        let assigned: UInt32
-        if let known = codeOfString[value] {
-            assigned = known
-        } else {
-            assigned = UInt32(frame.dictionary.count)
-            frame.dictionary.append(value)
-            codeOfString[value] = assigned
-        }
+        let assigned = dictionary.code(ledgerStrings[Int(ledgerID)])
         codes[Int(ledgerID)] = assigned
         return assigned
     }
@@ -104,16 +97,8 @@ public struct FrameBuilder {
             requestedModel: code(row.model), router: code(row.router), servedModel: code(row.servedModel),
             modelGroup: code(row.modelGroup), originalModelGroup: code(row.originalModelGroup),
             deployment: code(row.deployment), errorCode: code(row.errorCode), tenant: code(row.tenant))
-        let keyCode: UInt32
-        if let known = keyIndex[key] {
-            keyCode = known
-        } else {
-            keyCode = UInt32(frame.keys.count)
-            frame.keys.append(key)
-            keyIndex[key] = keyCode
-        }
         frame.timestamp.append(row.timestampMicros)
-        frame.key.append(keyCode)
+        frame.key.append(keys.code(key))
         frame.inputTokens.append(column(row.inputTokens))
         frame.outputTokens.append(column(row.outputTokens))
         frame.cacheReadTokens.append(column(row.cacheReadTokens))
@@ -131,8 +116,28 @@ public struct FrameBuilder {
     }
 
     public mutating func build() -> Frame {
+        frame.dictionary = dictionary.values
+        frame.keys = keys.values
         frame.logicalCount = correlations.count
         return frame
+    }
+}
+
+/// Dense codes for distinct values, in order of first appearance.
+struct Interner<Value: Hashable> {
+    private(set) var values: [Value] = []
+    private var codes: [Value: UInt32] = [:]
+
+    init() {}
+
+    init(first: Value) { _ = code(first) }
+
+    mutating func code(_ value: Value) -> UInt32 {
+        if let known = codes[value] { return known }
+        let code = UInt32(values.count)
+        values.append(value)
+        codes[value] = code
+        return code
     }
 }
 
