@@ -4,7 +4,7 @@ import PackageDescription
 // Layers, data flowing one way:
 //   Model (records, model catalog, prices) → Archive (bytes out of containers)
 //         → Ingest (record layouts, decoders) → Store (SQLite ledger, ingest runs, ledger scans)
-//         → Metrics (columnar frame, mergeable aggregates; no I/O) → Report (renderers)
+//         → Metrics (columnar frame, mergeable aggregates; no I/O) → Report (renderers), Query (SQL files)
 //         → routeledger (thin CLI)
 // Config (the YAML file: routers, tenants, quotas, reports) sits on Model; Synth only writes files.
 let package = Package(
@@ -42,10 +42,13 @@ let package = Package(
         ]),
         .target(name: "RouteLedgerMetrics", dependencies: ["RouteLedgerModel", "RouteLedgerConfig", "RouteLedgerStore"]),
         .target(name: "RouteLedgerReport", dependencies: ["RouteLedgerModel", "RouteLedgerMetrics"]),
+        .target(name: "RouteLedgerQuery", dependencies: [
+            "RouteLedgerModel", "RouteLedgerConfig", .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        ]),
         .target(name: "RouteLedgerSynth", dependencies: ["RouteLedgerModel", "CArchive", "CZlib"]),
         .executableTarget(name: "routeledger", dependencies: [
             "RouteLedgerModel", "RouteLedgerArchive", "RouteLedgerIngest", "RouteLedgerStore", "RouteLedgerSynth",
-            "RouteLedgerConfig", "RouteLedgerMetrics", "RouteLedgerReport",
+            "RouteLedgerConfig", "RouteLedgerMetrics", "RouteLedgerReport", "RouteLedgerQuery",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "RouteLedgerTestSupport", dependencies: ["RouteLedgerModel"], path: "Sources/RouteLedgerTestSupport"),
@@ -61,6 +64,9 @@ let package = Package(
             "RouteLedgerMetrics", "RouteLedgerStore", "RouteLedgerTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "ReportTests", dependencies: ["RouteLedgerReport", "RouteLedgerMetrics", "RouteLedgerTestSupport"]),
+        .testTarget(name: "QueryTests", dependencies: [
+            "RouteLedgerQuery", "RouteLedgerMetrics", "RouteLedgerConfig", "RouteLedgerTestSupport",
+        ]),
         .testTarget(name: "SynthTests", dependencies: ["RouteLedgerSynth", "RouteLedgerIngest", "RouteLedgerTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["RouteLedgerTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
     ]
