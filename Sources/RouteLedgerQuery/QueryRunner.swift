@@ -201,33 +201,44 @@ private let progress: @convention(c) (UnsafeMutableRawPointer?) -> Int32 = { poi
 private let readablePragmas: Set<String> = ["table_info", "table_xinfo", "index_list", "index_info", "foreign_key_list",
                                              "function_list", "collation_list", "database_list"]
 
+/// Names of the DDL actions, for the refusal message.
+private let definitionActions: [Int32: String] = [
+    SQLITE_CREATE_INDEX: "CREATE INDEX", SQLITE_CREATE_TABLE: "CREATE TABLE", SQLITE_CREATE_TEMP_INDEX: "CREATE INDEX",
+    SQLITE_CREATE_TEMP_TABLE: "CREATE TABLE", SQLITE_CREATE_TEMP_TRIGGER: "CREATE TRIGGER", SQLITE_CREATE_TEMP_VIEW: "CREATE VIEW",
+    SQLITE_CREATE_TRIGGER: "CREATE TRIGGER", SQLITE_CREATE_VIEW: "CREATE VIEW", SQLITE_DROP_INDEX: "DROP INDEX",
+    SQLITE_DROP_TABLE: "DROP TABLE", SQLITE_DROP_TEMP_INDEX: "DROP INDEX", SQLITE_DROP_TEMP_TABLE: "DROP TABLE",
+    SQLITE_DROP_TEMP_TRIGGER: "DROP TRIGGER", SQLITE_DROP_TEMP_VIEW: "DROP VIEW", SQLITE_DROP_TRIGGER: "DROP TRIGGER",
+    SQLITE_DROP_VIEW: "DROP VIEW", SQLITE_CREATE_VTABLE: "CREATE VIRTUAL TABLE", SQLITE_DROP_VTABLE: "DROP VIRTUAL TABLE",
+]
+
 private let authorize: @convention(c) (UnsafeMutableRawPointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?,
-                                       UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Int32 = { pointer, action, first, second, _, _ in
+                                       UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Int32 = { pointer, action, first, _, _, _ in
     guard let pointer else { return SQLITE_DENY }
     let context = Unmanaged<FunctionContext>.fromOpaque(pointer).takeUnretainedValue()
-    func deny(_ what: String) -> Int32 {
-        if context.denied == nil { context.denied = what }
+    let subject = first.map { String(cString: $0) } ?? ""
+    func deny(_ what: String, overriding: Bool = false) -> Int32 {
+        if context.denied == nil || overriding { context.denied = what }
         return SQLITE_DENY
     }
     switch action {
     case SQLITE_SELECT, SQLITE_READ, SQLITE_FUNCTION, SQLITE_RECURSIVE:
         return SQLITE_OK
     case SQLITE_PRAGMA:
-        let name = first.map { String(cString: $0).lowercased() } ?? ""
-        if readablePragmas.contains(name) && second == nil { return SQLITE_OK }
-        return deny("PRAGMA \(name)")
+        // Reading pragmas (table_info(x) and friends) are allowed; anything else, with or without a value, is not.
+        let name = subject.lowercased()
+        return readablePragmas.contains(name) ? SQLITE_OK : deny("PRAGMA \(name)")
     case SQLITE_ATTACH: return deny("ATTACH")
     case SQLITE_DETACH: return deny("DETACH")
-    case SQLITE_INSERT: return deny("INSERT")
-    case SQLITE_UPDATE: return deny("UPDATE")
-    case SQLITE_DELETE: return deny("DELETE")
+    case SQLITE_INSERT, SQLITE_UPDATE, SQLITE_DELETE:
+        // DDL writes the schema table first (and stops there): report it as what it is.
+        if subject.hasPrefix("sqlite_") { return deny("a schema change (CREATE or DROP)") }
+        return deny(action == SQLITE_INSERT ? "INSERT" : action == SQLITE_UPDATE ? "UPDATE" : "DELETE")
     case SQLITE_TRANSACTION, SQLITE_SAVEPOINT: return deny("a transaction statement")
     case SQLITE_ANALYZE: return deny("ANALYZE")
     case SQLITE_REINDEX: return deny("REINDEX")
     case SQLITE_ALTER_TABLE: return deny("ALTER TABLE")
     default:
-        // CREATE / DROP of tables, indexes, views, triggers, virtual tables…
-        return deny("CREATE or DROP")
+        return deny(definitionActions[action] ?? "this statement", overriding: definitionActions[action] != nil)
     }
 }
 
