@@ -4,7 +4,8 @@ import PackageDescription
 // Layers, data flowing one way:
 //   Model (records, model catalog, prices) → Archive (bytes out of containers)
 //         → Ingest (record layouts, decoders) → Store (SQLite ledger, ingest runs, ledger scans)
-//         → Metrics (columnar frame, mergeable aggregates; no I/O) → Report (renderers), Query (SQL files)
+//         → Metrics (columnar frame, mergeable aggregates; no I/O) → Report (renderers), Query (SQL files),
+//           Alerts (rules, state, notifiers)
 //         → routeledger (thin CLI)
 // Config (the YAML file: routers, tenants, quotas, reports) sits on Model; Synth only writes files.
 let package = Package(
@@ -42,13 +43,17 @@ let package = Package(
         ]),
         .target(name: "RouteLedgerMetrics", dependencies: ["RouteLedgerModel", "RouteLedgerConfig", "RouteLedgerStore"]),
         .target(name: "RouteLedgerReport", dependencies: ["RouteLedgerModel", "RouteLedgerMetrics"]),
+        .target(name: "RouteLedgerAlerts", dependencies: [
+            "RouteLedgerModel", "RouteLedgerConfig", "RouteLedgerMetrics", "RouteLedgerStore", "CCrypto",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .target(name: "RouteLedgerQuery", dependencies: [
             "RouteLedgerModel", "RouteLedgerConfig", .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         .target(name: "RouteLedgerSynth", dependencies: ["RouteLedgerModel", "CArchive", "CZlib"]),
         .executableTarget(name: "routeledger", dependencies: [
             "RouteLedgerModel", "RouteLedgerArchive", "RouteLedgerIngest", "RouteLedgerStore", "RouteLedgerSynth",
-            "RouteLedgerConfig", "RouteLedgerMetrics", "RouteLedgerReport", "RouteLedgerQuery",
+            "RouteLedgerConfig", "RouteLedgerMetrics", "RouteLedgerReport", "RouteLedgerQuery", "RouteLedgerAlerts",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "RouteLedgerTestSupport", dependencies: ["RouteLedgerModel"], path: "Sources/RouteLedgerTestSupport"),
@@ -64,6 +69,10 @@ let package = Package(
             "RouteLedgerMetrics", "RouteLedgerStore", "RouteLedgerTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "ReportTests", dependencies: ["RouteLedgerReport", "RouteLedgerMetrics", "RouteLedgerTestSupport"]),
+        .testTarget(name: "AlertsTests", dependencies: [
+            "RouteLedgerAlerts", "RouteLedgerMetrics", "RouteLedgerConfig", "RouteLedgerStore", "RouteLedgerTestSupport",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "QueryTests", dependencies: [
             "RouteLedgerQuery", "RouteLedgerMetrics", "RouteLedgerConfig", "RouteLedgerTestSupport",
         ]),
