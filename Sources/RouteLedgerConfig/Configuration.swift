@@ -60,12 +60,20 @@ public struct ConfigLocation: Sendable, Equatable, CustomStringConvertible {
 public struct ConfigError: LocalizedError, Sendable, Equatable {
     public var location: ConfigLocation
     public var message: String
+    public init(location: ConfigLocation, message: String) {
+        self.location = location
+        self.message = message
+    }
     public var errorDescription: String? { "\(location): \(message)" }
 }
 
 public struct ConfigWarning: Sendable, Equatable, CustomStringConvertible {
     public var location: ConfigLocation
     public var message: String
+    public init(location: ConfigLocation, message: String) {
+        self.location = location
+        self.message = message
+    }
     public var description: String { "\(location): \(message)" }
 }
 

@@ -202,7 +202,7 @@ import Testing
     @Test func migrationsAreNamedAndApplied() throws {
         let directory = try TemporaryDirectory()
         let ledger = try Ledger(path: directory.path("m.sqlite"))
-        #expect(try ledger.appliedMigrations() == ["2026-11-22-ledger-v1"])
+        #expect(try ledger.appliedMigrations() == ["2026-11-22-ledger-v1", "2026-11-22-alerts-v1"])
         let mode = try ledger.queue.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
     }

@@ -8,7 +8,8 @@ public enum Aggregator {
     /// Dense latency range; larger values (over 65 s) go to a dictionary.
     static let denseLatencyLimit = 1 << 16
 
-    public static func aggregate(_ frame: Frame, rows: Range<Int>? = nil) -> MetricsState {
+    /// - Parameter keep: per key combination (index into `frame.keys`), whether its rows count; nil keeps all.
+    public static func aggregate(_ frame: Frame, rows: Range<Int>? = nil, keep: [Bool]? = nil) -> MetricsState {
         let rows = rows ?? 0..<frame.count
         var state = MetricsState()
         guard !rows.isEmpty else { return state }
@@ -87,6 +88,7 @@ public enum Aggregator {
         frame.key.withUnsafeBufferPointer { keyColumn in
             for row in rows {
                 let k = Int(keyColumn[row])
+                if let keep, !keep[k] { continue }
                 let micros = ts[row]
                 let hour = Int32(floorDivide(micros, CivilCalendar.microsPerHour))
                 if hour != currentHour {
@@ -141,12 +143,13 @@ public enum Aggregator {
             if let histogram = latencyCounts.histogram(index) { state.latency[g] = histogram }
             if let histogram = ttftCounts.histogram(index) { state.ttft[g] = histogram }
         }
-        resolveLogicalRequests(frame, rows: rows, dimensionOf: dimensionOf, into: &state)
+        resolveLogicalRequests(frame, rows: rows, keep: keep, dimensionOf: dimensionOf, into: &state)
         return state
     }
 
     /// Outcome of each correlated logical request, counted in the cell of its first attempt.
-    static func resolveLogicalRequests(_ frame: Frame, rows: Range<Int>, dimensionOf: [UInt32], into state: inout MetricsState) {
+    static func resolveLogicalRequests(_ frame: Frame, rows: Range<Int>, keep: [Bool]?, dimensionOf: [UInt32],
+                                       into state: inout MetricsState) {
         guard frame.logicalCount > 0 else { return }
         let none = Int32(-1)
         var first = [Int32](repeating: none, count: frame.logicalCount + 1)
@@ -156,7 +159,7 @@ public enum Aggregator {
         var order: [UInt32] = []
         for row in rows {
             let l = Int(frame.logical[row])
-            guard l != 0 else { continue }
+            guard l != 0, keep?[Int(frame.key[row])] ?? true else { continue }
             let key = frame.keys[Int(frame.key[row])]
             if first[l] == none {
                 first[l] = Int32(row)
@@ -201,7 +204,7 @@ public enum Aggregator {
         return key.servedModel != 0 ? key.servedModel : key.requestedModel
     }
 
-    static func dimensions(of key: RowKey, in frame: Frame) -> Dimensions {
+    public static func dimensions(of key: RowKey, in frame: Frame) -> Dimensions {
         var dims = Dimensions(sourceKind: key.sourceKind, failed: key.failed, flags: key.recordFlags,
                    fallbackAttempt: key.fallbackAttempt == RowKey.unknownAttempt ? nil : Int(key.fallbackAttempt),
                    account: frame.string(key.account), region: frame.string(key.region),

@@ -39,6 +39,11 @@ public struct MetricsCalculator: Sendable {
         var succeeded: Int64 { dims.failed ? 0 : cell.requests }
     }
 
+    /// Router id of a row as configured: the Bedrock prompt router, or a configured LiteLLM model group.
+    public func routerID(of dims: Dimensions) -> String? {
+        routerID(dims, configured: Set(routers.map(\.id)))
+    }
+
     /// Router id of a row: the Bedrock prompt router, or a configured LiteLLM model group.
     func routerID(_ dims: Dimensions, configured: Set<String>) -> String? {
         if let router = dims.router { return router }

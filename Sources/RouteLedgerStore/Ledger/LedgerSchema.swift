@@ -199,6 +199,37 @@ enum LedgerSchema {
                 LEFT JOIN strings original_group ON original_group.id = i.original_model_group_id;
                 """)
         }
+        migrator.registerMigration("2026-11-22-alerts-v1") { db in
+            try db.execute(sql: """
+                -- One row per (alert rule, scope value): the severity it is in and when it was last notified.
+                CREATE TABLE alert_state (
+                    rule TEXT NOT NULL,
+                    scope TEXT NOT NULL,
+                    severity TEXT NOT NULL CHECK (severity IN ('ok', 'warning', 'critical')),
+                    value REAL,
+                    window_end TEXT NOT NULL,
+                    since_window_end TEXT NOT NULL,
+                    last_notified_window_end TEXT,
+                    updated_at TEXT NOT NULL,
+                    PRIMARY KEY (rule, scope)
+                );
+
+                -- Every notification, per notifier, until delivered: an undelivered one is retried on the next
+                -- run; the (notification, notifier) pair is unique, so a re-run never queues it twice.
+                CREATE TABLE alert_notifications (
+                    id INTEGER PRIMARY KEY,
+                    notification_id TEXT NOT NULL,
+                    notifier TEXT NOT NULL,
+                    payload_json TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    delivered_at TEXT,
+                    last_error TEXT,
+                    UNIQUE (notification_id, notifier)
+                );
+                CREATE INDEX alert_notifications_pending ON alert_notifications(delivered_at) WHERE delivered_at IS NULL;
+                """)
+        }
         return migrator
     }
 }
