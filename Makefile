@@ -2,7 +2,7 @@
 # `make demo` and `make test` are the whole quick start; .ci/run calls `make test`.
 
 SWIFT       ?= swift
-APT_PACKAGES = libarchive-dev libsqlite3-dev zlib1g-dev libdeflate-dev libssl-dev zstd zip unzip sqlite3 chromium
+APT_PACKAGES = libarchive-dev libsqlite3-dev zlib1g-dev libdeflate-dev libssl-dev libcurl4 openssl zstd zip unzip sqlite3 chromium
 DEMO_DIR     = demo
 DEMO_DB      = $(DEMO_DIR)/routeledger.sqlite
 BIN          = .build/debug/routeledger

@@ -121,7 +121,7 @@ struct NodeReader {
 
     mutating func read(_ root: Node, into config: inout Configuration) throws {
         let known: Set<String> = ["version", "ledger", "inputs", "prices", "reports", "routers", "tenant_keys",
-                                  "correlation_key", "quotas", "alerts", "notifiers"]
+                                  "correlation_key", "quotas", "alerts", "notifiers", "nightly"]
         let pairs = try mapping(root, "", known: known)
         if let versionNode = pairs.first(where: { $0.0 == "version" })?.1 {
             let version = try integer(versionNode, "version")
@@ -143,6 +143,14 @@ struct NodeReader {
             case "quotas": config.quotas = try quotas(value, key)
             case "alerts": config.alerts = try rawSections(value, key, required: ["name", "metric"])
             case "notifiers": config.notifiers = try rawSections(value, key, required: ["kind"])
+            case "nightly":
+                for (nightlyKey, nightlyValue) in try mapping(value, key, known: ["utc_offset_hours"]) {
+                    let keyPath = "nightly.\(nightlyKey)"
+                    guard case let .scalar(scalar) = nightlyValue, let hours = Int(scalar.string), (-12...14).contains(hours) else {
+                        throw error(nightlyValue, keyPath, "a whole number of hours between -12 and 14")
+                    }
+                    config.nightlyUTCOffsetHours = hours
+                }
             default: break
             }
         }
@@ -150,9 +158,10 @@ struct NodeReader {
 
     mutating func reports(_ node: Node, _ path: String) throws -> ReportSettings {
         var settings = ReportSettings()
-        for (key, value) in try mapping(node, path, known: ["dir", "formats"]) {
+        for (key, value) in try mapping(node, path, known: ["dir", "formats", "url"]) {
             let keyPath = "\(path).\(key)"
             if key == "dir" { settings.directory = try string(value, keyPath) }
+            if key == "url" { settings.url = try string(value, keyPath) }
             if key == "formats" {
                 settings.formats = try strings(value, keyPath).map { name in
                     guard let format = ReportFormat(rawValue: name.lowercased()) else {

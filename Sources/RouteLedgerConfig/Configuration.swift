@@ -41,10 +41,13 @@ public enum ReportFormat: String, Sendable, CaseIterable, Equatable {
 public struct ReportSettings: Sendable, Equatable {
     public var directory: String
     public var formats: [ReportFormat]
+    /// Where the reports folder is served (a notification links to `<url>/<day>/report.html`).
+    public var url: String?
 
-    public init(directory: String = "reports", formats: [ReportFormat] = ReportFormat.allCases) {
+    public init(directory: String = "reports", formats: [ReportFormat] = ReportFormat.allCases, url: String? = nil) {
         self.directory = directory
         self.formats = formats
+        self.url = url
     }
 }
 
@@ -91,6 +94,8 @@ public struct Configuration: Sendable, Equatable {
     public var inputs: [String] = []
     public var prices: [String] = []
     public var reports = ReportSettings()
+    /// Hours added to UTC for the nightly job's "day that just ended" (0 = UTC).
+    public var nightlyUTCOffsetHours: Int = 0
     public var routers: [RouterDefinition] = []
     public var tenantKeys: [String] = []
     public var correlationKey: String?

@@ -66,7 +66,7 @@ public struct AlertEvaluator: Sendable {
                 ? [(dayStart, dayEnd)]
                 : stride(from: dayStart, to: dayEnd, by: Int(AlertWindow.hour.micros)).map { ($0, $0 + AlertWindow.hour.micros) }
             var scopes: [String: [Bool]] = [:]
-            for (name, keep) in scopeSubsets(rule.scope, frame: frame) { scopes[name] = keep }
+            for (name, keep) in scopeSubsets(rule.scope, metric: rule.metric, frame: frame) { scopes[name] = keep }
             // A scope that is firing but has no traffic now is still evaluated (it goes quiet or resolves).
             for state in states.values where state.rule == rule.name && scopes[state.scope] == nil {
                 scopes[state.scope] = [Bool](repeating: false, count: frame.keys.count)
@@ -151,7 +151,7 @@ public struct AlertEvaluator: Sendable {
     }
 
     /// Scope name → which key combinations belong to it.
-    func scopeSubsets(_ scope: AlertScope, frame: Frame) -> [(String, [Bool])] {
+    func scopeSubsets(_ scope: AlertScope, metric: AlertMetric, frame: Frame) -> [(String, [Bool])] {
         if scope == .overall { return [("overall", [Bool](repeating: true, count: frame.keys.count))] }
         var subsets: [String: [Bool]] = [:]
         for (index, key) in frame.keys.enumerated() {
@@ -159,7 +159,11 @@ public struct AlertEvaluator: Sendable {
             let value: String?
             switch scope {
             case .overall: value = "overall"
-            case .router: value = calculator.routerID(of: dims)
+            case .router:
+                // The router fallback rate exists only for routers with a configured fallback model.
+                value = calculator.routerID(of: dims).flatMap { id in
+                    metric != .routerFallbackRate || calculator.routers.contains { $0.id == id && $0.fallback != nil } ? id : nil
+                }
             case .model: value = dims.effectiveModel ?? dims.requestedModel
             case .tenant: value = dims.tenant
             case .account: value = dims.account

@@ -84,7 +84,7 @@ struct QueryCommand: ParsableCommand {
         }
         let configuration = try configOptions.loadConfiguration()
         return Plan(file: file, values: values,
-                    ledgerPath: ledger.db == nil ? (configuration.ledger ?? ledger.resolvedPath) : ledger.resolvedPath,
+                    ledgerPath: configOptions.ledgerPath(configuration, ledger),
                     format: ResultFormat(rawValue: format)!)
     }
 

@@ -99,7 +99,7 @@ struct ReportCommand: ParsableCommand {
         }
         let filter = FrameFilter(accounts: Set(account), regions: Set(region), tenants: Set(tenant), routers: Set(router))
         let calculator = MetricsCalculator(catalog: catalog, routers: configuration.routers, quotas: configuration.quotas)
-        return Plan(ledgerPath: ledger.db == nil ? (configuration.ledger ?? ledger.resolvedPath) : ledger.resolvedPath,
+        return Plan(ledgerPath: configOptions.ledgerPath(configuration, ledger),
                     since: window.0, until: window.1, label: window.2,
                     writer: ReportWriter(directory: out ?? configuration.reports.directory, formats: formats),
                     builder: ReportBuilder(calculator: calculator, filter: filter),

@@ -26,6 +26,15 @@ struct ConfigOptions: ParsableArguments {
         return try ConfigLoader.load(path: path)
     }
 
+    /// The ledger in effect: `--db`, else `$ROUTELEDGER_DB`, else the config's `ledger:` (relative to the
+    /// config file), else ./routeledger.sqlite.
+    func ledgerPath(_ configuration: Configuration, _ ledger: LedgerOptions) -> String {
+        if ledger.db != nil || ProcessInfo.processInfo.environment["ROUTELEDGER_DB"] != nil { return ledger.resolvedPath }
+        guard let configured = configuration.ledger else { return ledger.resolvedPath }
+        guard !configured.hasPrefix("/"), let file = configuration.file else { return configured }
+        return URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(configured).path
+    }
+
     /// Built-in prices, then the config's price files (relative to the config), then `--prices`.
     func loadCatalog(_ configuration: Configuration) throws -> PriceCatalog {
         let base = configuration.file.map { URL(fileURLWithPath: $0).deletingLastPathComponent() }
