@@ -43,6 +43,7 @@ public final class QueryRunner {
         sqlite3_busy_timeout(connection, 30_000)
         sqlite3_limit(connection, SQLITE_LIMIT_ATTACHED, 0)
         try SQLFunctions.register(on: connection!, context: context)
+        try learnRouters()
         try execute(LedgerViews.requestsView)
         try execute("PRAGMA query_only = ON")
         sqlite3_set_authorizer(connection, authorize, Unmanaged.passUnretained(context).toOpaque())
@@ -50,6 +51,49 @@ public final class QueryRunner {
 
     deinit {
         sqlite3_close_v2(connection)
+    }
+
+    /// What the report engine infers from traffic, learned once over the whole ledger: each router's most used
+    /// strong and cheap served models (for routers without configured ones) and the LiteLLM model groups that
+    /// route (their calls were served by both tiers).
+    private func learnRouters() throws {
+        func rows(_ sql: String) throws -> [(String, String, Int64)] {
+            var statement: OpaquePointer?
+            guard sqlite3_prepare_v2(connection, sql, -1, &statement, nil) == SQLITE_OK else {
+                defer { sqlite3_finalize(statement) }
+                throw QueryError(file: ledgerPath, message: "cannot read the ledger: \(String(cString: sqlite3_errmsg(connection)))")
+            }
+            defer { sqlite3_finalize(statement) }
+            var out: [(String, String, Int64)] = []
+            while sqlite3_step(statement) == SQLITE_ROW {
+                out.append((String(cString: sqlite3_column_text(statement, 0)), String(cString: sqlite3_column_text(statement, 1)),
+                            sqlite3_column_int64(statement, 2)))
+            }
+            return out
+        }
+        var served: [String: [String: Int64]] = [:]
+        for (router, model, count) in try rows("""
+            SELECT router, served_model, count(*) FROM invocations_v
+            WHERE router IS NOT NULL AND served_model IS NOT NULL AND status = 'success' GROUP BY 1, 2
+            """) {
+            served[router, default: [:]][model] = count
+        }
+        for (router, models) in served {
+            func pick(_ tier: ModelTier) -> String? {
+                models.filter { context.catalog.tier(of: $0.key) == tier }.max { ($0.value, $1.key) < ($1.value, $0.key) }?.key
+            }
+            context.inferredStrong[router] = pick(.strong)
+            context.inferredCheap[router] = pick(.cheap)
+        }
+        var tiers: [String: Set<ModelTier>] = [:]
+        for (group, model, _) in try rows("""
+            SELECT model_group, COALESCE(served_model, model), count(*) FROM invocations_v
+            WHERE source_kind != 'bedrock' AND model_group IS NOT NULL AND COALESCE(served_model, model) IS NOT NULL
+              AND status = 'success' GROUP BY 1, 2
+            """) {
+            if let tier = context.catalog.tier(of: model) { tiers[group, default: []].insert(tier) }
+        }
+        context.routingGroups = Set(tiers.filter { $0.value.count == ModelTier.allCases.count }.keys).union(context.routers.keys)
     }
 
     private func execute(_ sql: String) throws {
@@ -180,6 +224,9 @@ public final class QueryRunner {
 final class FunctionContext: @unchecked Sendable {
     let catalog: PriceCatalog
     let routers: [String: RouterDefinition]
+    var inferredStrong: [String: String] = [:]
+    var inferredCheap: [String: String] = [:]
+    var routingGroups = Set<String>()
     var denied: String?
     var pendingError: (Int, String)?
     var deadline: UInt64?

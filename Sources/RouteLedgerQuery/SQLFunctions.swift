@@ -5,8 +5,10 @@ import RouteLedgerModel
 /// Functions registered on every query connection:
 /// - `cost_usd(model, region, ts_us, input, output, cache_read, cache_write)`: USD from the price catalog in
 ///   force at `ts_us` in the (source) Region, NULL when unpriced; NULL token counts count as 0.
-/// - `strong_cost_usd(router, model, region, ts_us, input, output, cache_read, cache_write)`: the same tokens
-///   priced on the strong model of the configured router, else of the model's family (NULL when unknown).
+/// - `strong_cost_usd(router, model, region, ts_us, input, output, cache_read, cache_write)` and `cheap_cost_usd(…)`:
+///   the same tokens priced on the router's strong (cheap) model — configured, else its most used one in the
+///   ledger — else on the family's (NULL when unknown). The report engine picks the same models.
+/// - `routing_group(group)`: the group when it is a configured router or a LiteLLM group served by both tiers.
 /// - `model_family(model)`, `model_tier(model)`: from the catalog (family falls back to the provider prefix).
 /// - `router_fallback_model(router)`: the configured fallback model of a router, or NULL.
 /// - `percentile(x, p)`: aggregate, exact nearest-rank percentile of the non-NULL x, p in 0…100.
@@ -21,6 +23,8 @@ enum SQLFunctions {
         }
         try add("cost_usd", 7, costFunction)
         try add("strong_cost_usd", 8, strongCostFunction)
+        try add("cheap_cost_usd", 8, cheapCostFunction)
+        try add("routing_group", 1, routingGroupFunction)
         try add("model_family", 1, familyFunction)
         try add("model_tier", 1, tierFunction)
         try add("router_fallback_model", 1, fallbackFunction)
@@ -65,14 +69,38 @@ private let costFunction: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePo
     if let cost { sqlite3_result_double(ctx, cost) } else { sqlite3_result_null(ctx) }
 }
 
-private let strongCostFunction: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = { ctx, _, argv in
+/// The counterpart of `tier` for a request: the router's configured model, its most used one, the family's,
+/// or the model itself when it already is of that tier.
+private func counterpart(_ state: FunctionContext, router: String?, model: String?, tier: ModelTier) -> String? {
+    if let router {
+        let configured = tier == .strong ? state.routers[router]?.strong : state.routers[router]?.cheap
+        if let configured { return configured }
+        if let inferred = tier == .strong ? state.inferredStrong[router] : state.inferredCheap[router] { return inferred }
+    }
+    guard let model else { return nil }
+    if let family = state.catalog.family(of: model), let pair = state.catalog.families[family] {
+        return tier == .strong ? pair.strong : pair.cheap
+    }
+    return state.catalog.tier(of: model) == tier ? model : nil
+}
+
+private func counterfactualCost(_ ctx: OpaquePointer?, _ argv: UnsafeMutablePointer<OpaquePointer?>?, tier: ModelTier) {
     let state = context(ctx)
-    let router = text(argv, 0), model = text(argv, 1)
-    let strong = router.flatMap { state.routers[$0]?.strong }
-        ?? model.flatMap { state.catalog.family(of: $0) }.flatMap { state.catalog.families[$0]?.strong }
-        ?? model.flatMap { state.catalog.tier(of: $0) == .strong ? $0 : nil }
-    let cost = price(state.catalog, strong, text(argv, 2), integer(argv, 3), tokens(argv, from: 4))
+    let model = counterpart(state, router: text(argv, 0), model: text(argv, 1), tier: tier)
+    let cost = price(state.catalog, model, text(argv, 2), integer(argv, 3), tokens(argv, from: 4))
     if let cost { sqlite3_result_double(ctx, cost) } else { sqlite3_result_null(ctx) }
+}
+
+private let strongCostFunction: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = { ctx, _, argv in
+    counterfactualCost(ctx, argv, tier: .strong)
+}
+
+private let cheapCostFunction: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = { ctx, _, argv in
+    counterfactualCost(ctx, argv, tier: .cheap)
+}
+
+private let routingGroupFunction: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = { ctx, _, argv in
+    resultText(ctx, text(argv, 0).flatMap { context(ctx).routingGroups.contains($0) ? $0 : nil })
 }
 
 private let familyFunction: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = { ctx, _, argv in
