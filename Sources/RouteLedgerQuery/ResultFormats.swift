@@ -1,4 +1,5 @@
 import Foundation
+import RouteLedgerModel
 
 /// Where formatted output goes: stdout in the CLI, a string in tests.
 public protocol TextWriter: AnyObject {
@@ -150,26 +151,7 @@ public struct JSONSink: ResultSink {
     var first = true
     public init(writer: TextWriter) { self.writer = writer }
 
-    static func string(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func string(_ text: String) -> String { JSONText.quoted(text) }
 
     public mutating func begin(columns: [String]) throws {
         self.columns = columns

@@ -1,3 +1,5 @@
+import RouteLedgerModel
+
 /// A JSON tree written byte-for-byte the same every time: keys sorted, numbers in fixed formats.
 public indirect enum JSONValue: Sendable, Equatable {
     case null
@@ -56,24 +58,6 @@ public indirect enum JSONValue: Sendable, Equatable {
     }
 
     static func escape(_ text: String, into out: inout String) {
-        out.append("\"")
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out.append("\\\"")
-            case "\\": out.append("\\\\")
-            case "\n": out.append("\\n")
-            case "\r": out.append("\\r")
-            case "\t": out.append("\\t")
-            case "<": out.append("\\u003c")   // safe to inline in HTML
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                    let hex = String(scalar.value, radix: 16)
-                    out.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out.append("\"")
+        JSONText.append(text, to: &out, escapeLessThan: true)   // safe to inline in HTML
     }
 }
