@@ -8,9 +8,14 @@ public enum Aggregator {
     /// Dense latency range; larger values (over 65 s) go to a dictionary.
     static let denseLatencyLimit = 1 << 16
 
-    /// - Parameter keep: per key combination (index into `frame.keys`), whether its rows count; nil keeps all.
-    public static func aggregate(_ frame: Frame, rows: Range<Int>? = nil, keep: [Bool]? = nil) -> MetricsState {
+    /// - Parameters:
+    ///   - keep: per key combination (index into `frame.keys`), whether its rows count; nil keeps all.
+    ///   - detailRows: rows that also feed the latency histograms and per-minute tenant counts (default: all).
+    ///     A report aggregates a week of history in the same pass but needs percentiles for its window only.
+    public static func aggregate(_ frame: Frame, rows: Range<Int>? = nil, keep: [Bool]? = nil,
+                                 detailRows: Range<Int>? = nil) -> MetricsState {
         let rows = rows ?? 0..<frame.count
+        let detail = detailRows ?? rows
         var state = MetricsState()
         guard !rows.isEmpty else { return state }
 
@@ -68,7 +73,7 @@ public enum Aggregator {
 
         func flushHour() {
             for k in touched {
-                state.cells[CellKey(hour: currentHour, dimensions: dimensionOf[k]), default: Cell()] += hourCells[k]
+                state.cells.append(hour: currentHour, dimensions: dimensionOf[k], hourCells[k])
                 hourCells[k] = Cell()
             }
             touched.removeAll(keepingCapacity: true)
@@ -95,11 +100,6 @@ public enum Aggregator {
                     flushHour()
                     currentHour = hour
                 }
-                let minute = Int32(floorDivide(micros, 60_000_000))
-                if minute != currentMinute {
-                    flushMinute()
-                    currentMinute = minute
-                }
                 if hourCells[k].requests == 0 { touched.append(k) }
                 hourCells[k].requests += 1
                 let input = frame.inputTokens[row], output = frame.outputTokens[row]
@@ -121,6 +121,12 @@ public enum Aggregator {
                     case 3: hourCells[k].failedWithoutFallback += 1
                     default: break
                     }
+                }
+                guard detail.contains(row) else { continue }
+                let minute = Int32(floorDivide(micros, 60_000_000))
+                if minute != currentMinute {
+                    flushMinute()
+                    currentMinute = minute
                 }
                 let t = Int(tenantOf[k])
                 if minuteRequests[t] == 0 { touchedTenants.append(t) }
@@ -176,10 +182,8 @@ public enum Aggregator {
         }
         for l in order.map(Int.init) {
             let firstRow = Int(first[l])
-            let cellKey = CellKey(hour: Int32(floorDivide(frame.timestamp[firstRow], CivilCalendar.microsPerHour)),
-                                  dimensions: dimensionOf[Int(frame.key[firstRow])])
-            var cell = state.cells[cellKey] ?? Cell()
-            cell.logicalRequests += 1
+            var cell = Cell()
+            cell.logicalRequests = 1
             if firstSuccess[l] != none {
                 let success = frame.keys[Int(frame.key[Int(firstSuccess[l])])]
                 let servedByFallback = (success.fallbackAttempt > 0 && success.fallbackAttempt != RowKey.unknownAttempt)
@@ -194,7 +198,9 @@ public enum Aggregator {
             } else {
                 cell.failedWithoutFallback += 1
             }
-            state.cells[cellKey] = cell
+            // An outcome-only cell (no requests, no money) in the hour and combination of the first attempt.
+            state.cells.append(hour: Int32(floorDivide(frame.timestamp[firstRow], CivilCalendar.microsPerHour)),
+                               dimensions: dimensionOf[Int(frame.key[firstRow])], cell)
         }
     }
 

@@ -94,14 +94,58 @@ public struct Cell: Sendable, Equatable {
     }
 }
 
-public struct CellKey: Hashable, Sendable, Comparable {
-    /// Hours since the Unix epoch (UTC).
-    public var hour: Int32
-    /// Index into `MetricsState.dimensions`.
-    public var dimensions: UInt32
+/// Cells as columns: one entry per (hour, dimensions) flushed by the aggregator. The same (hour, dimensions)
+/// may appear more than once (logical-request outcomes, merged shards): every consumer only adds, so a
+/// multiset is exact, and appending is what keeps ten million rows fast.
+public struct CellColumns: Sendable, Equatable {
+    public private(set) var hour: [Int32] = []
+    public private(set) var dimensions: [UInt32] = []
+    public private(set) var requests: [Int64] = []
+    public private(set) var input: [Int64] = []
+    public private(set) var output: [Int64] = []
+    public private(set) var cacheRead: [Int64] = []
+    public private(set) var cacheWrite: [Int64] = []
+    public private(set) var loggedCostRows: [Int64] = []
+    public private(set) var loggedCostUSD: [Double] = []
+    public private(set) var logicalRequests: [Int64] = []
+    public private(set) var gatewayFallbacks: [Int64] = []
+    public private(set) var retriedSuccesses: [Int64] = []
+    public private(set) var failedAfterFallback: [Int64] = []
+    public private(set) var failedWithoutFallback: [Int64] = []
 
-    public static func < (lhs: CellKey, rhs: CellKey) -> Bool {
-        (lhs.hour, lhs.dimensions) < (rhs.hour, rhs.dimensions)
+    public init() {}
+
+    public var count: Int { hour.count }
+
+    public mutating func append(hour: Int32, dimensions: UInt32, _ cell: Cell) {
+        self.hour.append(hour)
+        self.dimensions.append(dimensions)
+        requests.append(cell.requests)
+        input.append(cell.tokens.input)
+        output.append(cell.tokens.output)
+        cacheRead.append(cell.tokens.cacheRead)
+        cacheWrite.append(cell.tokens.cacheWrite)
+        loggedCostRows.append(cell.loggedCostRows)
+        loggedCostUSD.append(cell.loggedCostUSD)
+        logicalRequests.append(cell.logicalRequests)
+        gatewayFallbacks.append(cell.gatewayFallbacks)
+        retriedSuccesses.append(cell.retriedSuccesses)
+        failedAfterFallback.append(cell.failedAfterFallback)
+        failedWithoutFallback.append(cell.failedWithoutFallback)
+    }
+
+    public subscript(index: Int) -> Cell {
+        var cell = Cell()
+        cell.requests = requests[index]
+        cell.tokens = TokenCounts(input: input[index], output: output[index], cacheRead: cacheRead[index], cacheWrite: cacheWrite[index])
+        cell.loggedCostRows = loggedCostRows[index]
+        cell.loggedCostUSD = loggedCostUSD[index]
+        cell.logicalRequests = logicalRequests[index]
+        cell.gatewayFallbacks = gatewayFallbacks[index]
+        cell.retriedSuccesses = retriedSuccesses[index]
+        cell.failedAfterFallback = failedAfterFallback[index]
+        cell.failedWithoutFallback = failedWithoutFallback[index]
+        return cell
     }
 }
 
@@ -130,7 +174,7 @@ public struct MinuteCounts: Sendable, Equatable {
 public struct MetricsState: Sendable {
     public private(set) var dimensions: [Dimensions] = []
     private var dimensionIndex: [Dimensions: UInt32] = [:]
-    public var cells: [CellKey: Cell] = [:]
+    public var cells = CellColumns()
     public var latency: [LatencyGroup: ExactHistogram] = [:]
     public var ttft: [LatencyGroup: ExactHistogram] = [:]
     public var tenantMinutes: [TenantMinute: MinuteCounts] = [:]
@@ -147,8 +191,8 @@ public struct MetricsState: Sendable {
 
     public mutating func merge(_ other: MetricsState) {
         let mapping = other.dimensions.map { index(of: $0) }
-        for (key, cell) in other.cells {
-            cells[CellKey(hour: key.hour, dimensions: mapping[Int(key.dimensions)]), default: Cell()] += cell
+        for i in 0..<other.cells.count {
+            cells.append(hour: other.cells.hour[i], dimensions: mapping[Int(other.cells.dimensions[i])], other.cells[i])
         }
         for (group, histogram) in other.latency { latency[group, default: ExactHistogram()].merge(histogram) }
         for (group, histogram) in other.ttft { ttft[group, default: ExactHistogram()].merge(histogram) }
@@ -158,10 +202,10 @@ public struct MetricsState: Sendable {
         }
     }
 
-    /// Cells as (dimensions, hour, sums) in a stable order, for whoever rolls them up.
+    /// Every cell as (dimensions, hour, sums), in the order they were added.
     public func forEachCell(hours: Range<Int32>? = nil, _ body: (Dimensions, Int32, Cell) -> Void) {
-        for key in cells.keys.sorted() where hours?.contains(key.hour) ?? true {
-            body(dimensions[Int(key.dimensions)], key.hour, cells[key]!)
+        for i in 0..<cells.count where hours?.contains(cells.hour[i]) ?? true {
+            body(dimensions[Int(cells.dimensions[i])], cells.hour[i], cells[i])
         }
     }
 }

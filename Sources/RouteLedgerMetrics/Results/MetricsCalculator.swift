@@ -3,6 +3,10 @@ import RouteLedgerModel
 
 /// Turns a `MetricsState` into the numbers of a report: prices cells, rolls them up by model, router,
 /// Region, account and tenant, and derives ratios. No I/O; everything comes from the state.
+///
+/// Everything that depends only on a cell's dimensions (model, router, family, tier, prices, roll-up slots)
+/// is resolved once per distinct combination; the loop over cells — millions in a month of traffic — is
+/// integer indexing and a few multiplications.
 public struct MetricsCalculator: Sendable {
     public var catalog: PriceCatalog
     public var routers: [RouterDefinition]
@@ -23,28 +27,15 @@ public struct MetricsCalculator: Sendable {
         case noPriceForTokenKind = "no-price-for-token-kind"
     }
 
-    /// A cell with everything derived from its dimensions resolved once.
-    struct Priced {
-        var dims: Dimensions
-        var hour: Int32
-        var cell: Cell
-        var model: String?
-        var router: String?
-        var cost: Double?
-        var unpriced: Unpriced?
-        var strongCost: Double?
-        var cheapCost: Double?
-        var family: String?
-        var tier: ModelTier?
-        var succeeded: Int64 { dims.failed ? 0 : cell.requests }
-    }
+    static let unresolvedModel = "(unresolved)"
+    static let noTenant = "(no tenant)"
 
     /// Router id of a row as configured: the Bedrock prompt router, or a configured LiteLLM model group.
     public func routerID(of dims: Dimensions) -> String? {
         routerID(dims, configured: Set(routers.map(\.id)))
     }
 
-    /// Router id of a row: the Bedrock prompt router, or a configured LiteLLM model group.
+    /// Router id of a row: the Bedrock prompt router, or a LiteLLM model group in `configured`.
     func routerID(_ dims: Dimensions, configured: Set<String>) -> String? {
         if let router = dims.router { return router }
         if let group = dims.originalModelGroup, configured.contains(group) { return group }
@@ -52,29 +43,135 @@ public struct MetricsCalculator: Sendable {
         return nil
     }
 
-    /// LiteLLM model groups that route: their calls were served by models of both tiers of a family.
-    /// (A group whose deployments all serve one model only load-balances.)
-    func routingGroups(_ state: MetricsState, hours: Range<Int32>) -> Set<String> {
-        var tiers: [String: Set<ModelTier>] = [:]
-        state.forEachCell(hours: hours) { dims, _, _ in
-            guard dims.sourceKind != .bedrock, !dims.failed, let group = dims.modelGroup, let model = dims.effectiveModel,
-                  let tier = catalog.tier(of: model) else { return }
-            tiers[group, default: []].insert(tier)
+    public func compute(_ state: MetricsState, since: Int64, until: Int64) -> WindowMetrics {
+        let hours = Int32(floorDivide(since, CivilCalendar.microsPerHour))..<Int32(floorDivide(until + CivilCalendar.microsPerHour - 1, CivilCalendar.microsPerHour))
+        var plan = Plan(calculator: self, state: state, hours: hours)
+        return plan.run(since: since, until: until)
+    }
+}
+
+/// One computation: per-combination resolution, one pass over the cells, then the result lists.
+struct Plan {
+    let calculator: MetricsCalculator
+    let state: MetricsState
+    let hours: Range<Int32>
+    var catalog: PriceCatalog { calculator.catalog }
+
+    /// Request, token and cost sums of one roll-up slot.
+    struct Sums {
+        var requests: Int64 = 0, failed: Int64 = 0, throttled: Int64 = 0
+        var tokens = TokenCounts()
+        var cost = 0.0, pricedRequests: Int64 = 0, unpricedRequests: Int64 = 0
+
+        @inline(__always)
+        mutating func add(_ requests: Int64, _ tokens: TokenCounts, cost: Double?, failed: Bool, throttle: Bool) {
+            self.requests += requests
+            if failed { self.failed += requests }
+            if throttle { throttled += requests }
+            self.tokens += tokens
+            if let cost { self.cost += cost; pricedRequests += requests } else { unpricedRequests += requests }
         }
-        return Set(tiers.filter { $0.value.count == ModelTier.allCases.count }.keys)
     }
 
-    public func compute(_ state: MetricsState, since: Int64, until: Int64) -> WindowMetrics {
-        var metrics = WindowMetrics(since: since, until: until)
-        let hours = Int32(floorDivide(since, CivilCalendar.microsPerHour))..<Int32(floorDivide(until + CivilCalendar.microsPerHour - 1, CivilCalendar.microsPerHour))
-        let configured = Set(routers.map(\.id)).union(routingGroups(state, hours: hours))
-        let definitions = Dictionary(routers.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    /// What a combination of dimensions means for every roll-up.
+    struct Info {
+        var model: Int32 = -1          // index into `models` (the unresolved bucket included)
+        var effectiveModel: String?
+        var router: Int32 = -1
+        var family: String?
+        var tier: ModelTier?
+        var haiku = false
+        var failed = false
+        var throttle = false
+        var tenant: Int32 = 0
+        var account: Int32 = -1
+        var flow: Int32 = -1           // (source, inference) Region pair
+        var accountFlow: Int32 = -1
+        var deployment: Int32 = -1
+        var unresolvedUnpriced: MetricsCalculator.Unpriced?
+        var routerFallbackHit = false
+        var routerFallbackCounted = false
+        var errorCode: String?
+        var cheapFamily: Int32 = -1
+        /// Price epochs of the model, the strong and the cheap counterpart: (first hour, prices).
+        var prices: [(Int32, TokenPrices?)] = []
+        var strong: [(Int32, TokenPrices?)] = []
+        var cheap: [(Int32, TokenPrices?)] = []
+        var strongIsSelf = false
+        var cheapIsSelf = false
+    }
 
-        // Pass 1: which models each router served, to infer strong/cheap where not configured.
+    init(calculator: MetricsCalculator, state: MetricsState, hours: Range<Int32>) {
+        self.calculator = calculator
+        self.state = state
+        self.hours = hours
+    }
+
+    // Roll-up slots, by name.
+    var models: [String] = [], modelIndex: [String: Int32] = [:]
+    var routerNames: [String] = [], routerIndex: [String: Int32] = [:]
+    var tenants: [String] = [], tenantIndex: [String: Int32] = [:]
+    var accounts: [String] = [], accountIndex: [String: Int32] = [:]
+    var flows: [(String?, String, String)] = [], flowIndex: [String: Int32] = [:]
+    var deployments: [(String, String)] = [], deploymentIndex: [String: Int32] = [:]
+    var families: [String] = [], familyIndex: [String: Int32] = [:]
+
+    static func slot(_ name: String, _ names: inout [String], _ index: inout [String: Int32]) -> Int32 {
+        if let known = index[name] { return known }
+        names.append(name)
+        index[name] = Int32(names.count - 1)
+        return Int32(names.count - 1)
+    }
+
+    /// Price epochs of `model` in `region`, as (first hour, prices) sorted by hour, covering the window.
+    func epochs(_ model: String?, region: String?) -> [(Int32, TokenPrices?)] {
+        guard let model else { return [(Int32.min, nil)] }
+        var points: [Int64] = [Int64(hours.lowerBound) * CivilCalendar.microsPerHour]
+        for change in catalog.changePoints(model: model) {
+            let hour = floorDivide(change, CivilCalendar.microsPerHour)
+            if hour > Int64(hours.lowerBound) && hour < Int64(hours.upperBound) { points.append(hour * CivilCalendar.microsPerHour) }
+        }
+        return points.map { at in (Int32(at / CivilCalendar.microsPerHour), catalog.entry(model: model, region: region, atMicros: at)?.prices) }
+            .enumerated().map { $0.offset == 0 ? (Int32.min, $0.element.1) : $0.element }
+    }
+
+    @inline(__always)
+    static func prices(_ epochs: [(Int32, TokenPrices?)], _ hour: Int32) -> TokenPrices? {
+        if epochs.count == 1 { return epochs[0].1 }
+        var chosen = epochs[0].1
+        for (from, prices) in epochs where hour >= from { chosen = prices }
+        return chosen
+    }
+
+    mutating func run(since: Int64, until: Int64) -> WindowMetrics {
+        var metrics = WindowMetrics(since: since, until: until)
+        let dims = state.dimensions
+        let cells = state.cells
+        let inWindow = (0..<cells.count).filter { hours.contains(cells.hour[$0]) }
+
+        // Routers: configured ones, plus LiteLLM groups whose calls were served by both tiers.
+        var groupTiers: [String: Set<ModelTier>] = [:]
+        var seenDims = [Bool](repeating: false, count: dims.count)
+        for i in inWindow where !seenDims[Int(cells.dimensions[i])] && cells.requests[i] > 0 {
+            seenDims[Int(cells.dimensions[i])] = true
+        }
+        for (d, seen) in seenDims.enumerated() where seen {
+            let dim = dims[d]
+            guard dim.sourceKind != .bedrock, !dim.failed, let group = dim.modelGroup, let model = dim.effectiveModel,
+                  let tier = catalog.tier(of: model) else { continue }
+            groupTiers[group, default: []].insert(tier)
+        }
+        let configured = Set(calculator.routers.map(\.id))
+            .union(groupTiers.filter { $0.value.count == ModelTier.allCases.count }.keys)
+        let definitions = Dictionary(calculator.routers.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let routerOf = dims.map { calculator.routerID($0, configured: configured) }
+
+        // Which models each router served (successful requests), to infer strong and cheap where not configured.
         var servedByRouter: [String: [String: Int64]] = [:]
-        state.forEachCell(hours: hours) { dims, _, cell in
-            guard !dims.failed, let router = routerID(dims, configured: configured), let model = dims.effectiveModel else { return }
-            servedByRouter[router, default: [:]][model, default: 0] += cell.requests
+        for i in inWindow {
+            let d = Int(cells.dimensions[i])
+            guard !dims[d].failed, let router = routerOf[d], let model = dims[d].effectiveModel, cells.requests[i] > 0 else { continue }
+            servedByRouter[router, default: [:]][model, default: 0] += cells.requests[i]
         }
         var counterparts: [String: (strong: String?, cheap: String?)] = [:]
         for (router, served) in servedByRouter {
@@ -83,131 +180,257 @@ public struct MetricsCalculator: Sendable {
             }
             counterparts[router] = (definitions[router]?.strong ?? pick(.strong), definitions[router]?.cheap ?? pick(.cheap))
         }
-        for definition in routers where counterparts[definition.id] == nil {
+        for definition in calculator.routers where counterparts[definition.id] == nil {
             counterparts[definition.id] = (definition.strong, definition.cheap)
         }
 
-        // Pass 2: price every cell.
-        var priced: [Priced] = []
-        state.forEachCell(hours: hours) { dims, hour, cell in
-            let router = routerID(dims, configured: configured)
-            let model = dims.effectiveModel
-            let at = Int64(hour) * CivilCalendar.microsPerHour
-            var item = Priced(dims: dims, hour: hour, cell: cell, model: model, router: router)
-            item.family = model.flatMap { catalog.family(of: $0) }
-            item.tier = model.flatMap { catalog.tier(of: $0) }
-            if dims.failed && cell.tokens.total == 0 {
-                item.cost = 0   // a failed call with no tokens is not billed, whatever the model
-            } else if dims.flags.contains(.tokensMissing) {
-                item.unpriced = .tokensMissing
-            } else if let model {
-                if let entry = catalog.entry(model: model, region: dims.region, atMicros: at) {
-                    item.cost = entry.prices.cost(of: cell.tokens)
-                    if item.cost == nil { item.unpriced = .noPriceForTokenKind }
+        // Resolve every combination once.
+        var infos = [Info](repeating: Info(), count: dims.count)
+        var usedDims = [Bool](repeating: false, count: dims.count)
+        for i in inWindow { usedDims[Int(cells.dimensions[i])] = true }
+        for (d, used) in usedDims.enumerated() where used {
+            let dim = dims[d]
+            var info = Info()
+            let model = dim.effectiveModel
+            info.effectiveModel = model
+            info.model = Self.slot(model ?? MetricsCalculator.unresolvedModel, &models, &modelIndex)
+            info.family = model.flatMap { catalog.family(of: $0) }
+            info.tier = model.flatMap { catalog.tier(of: $0) }
+            info.haiku = model.map(PriceCatalog.isHaiku) ?? false
+            info.failed = dim.failed
+            info.throttle = dim.isThrottle
+            info.errorCode = dim.errorCode
+            info.tenant = Self.slot(dim.tenant ?? MetricsCalculator.noTenant, &tenants, &tenantIndex)
+            if let account = dim.account { info.account = Self.slot(account, &accounts, &accountIndex) }
+            if let router = routerOf[d] { info.router = Self.slot(router, &routerNames, &routerIndex) }
+            if let family = info.family, info.tier != nil { info.cheapFamily = Self.slot(family, &families, &familyIndex) }
+            if dim.sourceKind == .bedrock, let source = dim.region {
+                let inference = dim.inferenceRegion ?? source
+                let key = "\u{1}\(source)\u{1}\(inference)"
+                if let known = flowIndex[key] { info.flow = known } else {
+                    flows.append((nil, source, inference)); info.flow = Int32(flows.count - 1); flowIndex[key] = info.flow
+                }
+                let account = dim.account ?? "(none)"
+                let accountKey = "\(account)\u{1}\(source)\u{1}\(inference)"
+                if let known = flowIndex[accountKey] { info.accountFlow = known } else {
+                    flows.append((account, source, inference)); info.accountFlow = Int32(flows.count - 1); flowIndex[accountKey] = info.accountFlow
+                }
+            }
+            if dim.sourceKind != .bedrock, let deployment = dim.deployment {
+                let key = "\(dim.modelGroup ?? "")\u{1}\(deployment)"
+                if let known = deploymentIndex[key] { info.deployment = known } else {
+                    deployments.append((dim.modelGroup ?? "", deployment)); info.deployment = Int32(deployments.count - 1)
+                    deploymentIndex[key] = info.deployment
+                }
+            }
+            if dim.flags.contains(.tokensMissing) {
+                info.unresolvedUnpriced = .tokensMissing
+            } else if model == nil {
+                info.unresolvedUnpriced = dim.flags.contains(.profileUnresolved) ? .profileUnresolved : .servedModelUnresolved
+            }
+            info.prices = epochs(model, region: dim.region)
+            if let model {
+                let pair = routerOf[d].flatMap { counterparts[$0] }
+                let familyPair = info.family.flatMap { catalog.families[$0] }
+                let strong = pair?.strong ?? familyPair?.strong ?? (info.tier == .strong ? model : nil)
+                let cheap = pair?.cheap ?? familyPair?.cheap ?? (info.tier == .cheap ? model : nil)
+                info.strongIsSelf = strong == model
+                info.cheapIsSelf = cheap == model
+                info.strong = info.strongIsSelf ? [] : epochs(strong, region: dim.region)
+                info.cheap = info.cheapIsSelf ? [] : epochs(cheap, region: dim.region)
+                if !dim.failed, let router = routerOf[d], let fallback = definitions[router]?.fallback {
+                    info.routerFallbackCounted = true
+                    info.routerFallbackHit = model == fallback
+                }
+            }
+            infos[d] = info
+        }
+
+        // Accumulators.
+        struct CounterfactualSums { var actual = 0.0, strong = 0.0, cheap = 0.0, requests: Int64 = 0, excluded: Int64 = 0 }
+        struct RouterSums {
+            var sums = Sums(), unresolved: Int64 = 0
+            var served: [String: (requests: Int64, tokens: Int64, cost: Double, costKnown: Bool)] = [:]
+            var counterfactual = CounterfactualSums(), any = false
+            var haiku: Int64 = 0, claude: Int64 = 0
+        }
+        struct Bucket {
+            var requests: Int64 = 0, cost = 0.0, costRequests: Int64 = 0, strong = 0.0, strongRequests: Int64 = 0
+            var throttled: Int64 = 0, haiku: Int64 = 0, claude: Int64 = 0
+            var routerFallbacks: Int64 = 0, routerResolved: Int64 = 0, gatewayFallbacks: Int64 = 0, logical: Int64 = 0
+        }
+        var totals = Sums()
+        var byCode: [String: Int64] = [:], byReason: [String: Int64] = [:]
+        var modelSums = [Sums](repeating: Sums(), count: models.count)
+        var modelHasCost = [Bool](repeating: false, count: models.count)
+        var routerSums = [RouterSums](repeating: RouterSums(), count: routerNames.count)
+        var tenantSums = [Sums](repeating: Sums(), count: tenants.count)
+        var tenantHasCost = [Bool](repeating: false, count: tenants.count)
+        var accountSums = [Sums](repeating: Sums(), count: accounts.count)
+        var accountHasCost = [Bool](repeating: false, count: accounts.count)
+        var flowRequests = [Int64](repeating: 0, count: flows.count)
+        var deploymentCounts = [(requests: Int64, failed: Int64)](repeating: (0, 0), count: deployments.count)
+        var familyCounts = [(cheap: Int64, tiered: Int64)](repeating: (0, 0), count: families.count)
+        var counterfactual = CounterfactualSums()
+        var haiku = HaikuRatio()
+        var fallback = FallbackMetrics()
+        var logged = LoggedCostComparison(), loggedCatalog = 0.0, loggedComparable = 0.0
+        var unpricedKeys: [String: (UnpricedModel)] = [:]
+        let hourCount = max(0, Int(hours.upperBound - hours.lowerBound))
+        var hourly = [Bucket](repeating: Bucket(), count: hourCount)
+
+        for i in inWindow {
+            let d = Int(cells.dimensions[i])
+            let info = infos[d]
+            let hour = cells.hour[i]
+            let requests = cells.requests[i]
+            let tokens = TokenCounts(input: cells.input[i], output: cells.output[i], cacheRead: cells.cacheRead[i], cacheWrite: cells.cacheWrite[i])
+            let bucket = Int(hour - hours.lowerBound)
+
+            // Gateway outcomes ride on every cell, outcome-only cells included.
+            let logical = cells.logicalRequests[i]
+            if logical != 0 || cells.gatewayFallbacks[i] != 0 || cells.failedAfterFallback[i] != 0 || cells.failedWithoutFallback[i] != 0
+                || cells.retriedSuccesses[i] != 0 {
+                fallback.logicalRequests += logical
+                fallback.gatewayFallbacks += cells.gatewayFallbacks[i]
+                fallback.retriedSuccesses += cells.retriedSuccesses[i]
+                fallback.failedAfterFallback += cells.failedAfterFallback[i]
+                fallback.failedWithoutFallback += cells.failedWithoutFallback[i]
+                hourly[bucket].logical += logical
+                hourly[bucket].gatewayFallbacks += cells.gatewayFallbacks[i]
+            }
+            guard requests > 0 else { continue }
+
+            // Price.
+            var cost: Double?
+            var reason: MetricsCalculator.Unpriced?
+            if info.failed && tokens.total == 0 {
+                cost = 0
+            } else if let unresolved = info.unresolvedUnpriced {
+                reason = unresolved
+            } else if let prices = Self.prices(info.prices, hour) {
+                cost = prices.cost(of: tokens)
+                if cost == nil { reason = .noPriceForTokenKind }
+            } else {
+                reason = .noPrice
+            }
+            var strongCost: Double?, cheapCost: Double?
+            if !info.failed, let cost, info.effectiveModel != nil {
+                strongCost = info.strongIsSelf ? cost : Self.prices(info.strong, hour)?.cost(of: tokens)
+                cheapCost = info.cheapIsSelf ? cost : Self.prices(info.cheap, hour)?.cost(of: tokens)
+            }
+
+            totals.add(requests, tokens, cost: cost, failed: info.failed, throttle: info.throttle)
+            if info.failed { byCode[info.errorCode ?? "unknown", default: 0] += requests }
+            if let reason {
+                byReason[reason.rawValue, default: 0] += requests
+                let model = info.effectiveModel ?? (info.router >= 0 ? "(unresolved) \(routerNames[Int(info.router)])" : dims[d].requestedModel ?? "(unknown)")
+                let key = "\(model)\u{1}\(dims[d].region ?? "")\u{1}\(reason.rawValue)"
+                unpricedKeys[key, default: UnpricedModel(model: model, region: dims[d].region, reason: reason.rawValue, requests: 0)].requests += requests
+            }
+            modelSums[Int(info.model)].add(requests, tokens, cost: cost, failed: info.failed, throttle: info.throttle)
+            if cost != nil { modelHasCost[Int(info.model)] = true }
+            tenantSums[Int(info.tenant)].add(requests, tokens, cost: cost, failed: info.failed, throttle: info.throttle)
+            if cost != nil { tenantHasCost[Int(info.tenant)] = true }
+            if info.account >= 0 {
+                accountSums[Int(info.account)].add(requests, tokens, cost: cost, failed: info.failed, throttle: info.throttle)
+                if cost != nil { accountHasCost[Int(info.account)] = true }
+            }
+            if info.flow >= 0 { flowRequests[Int(info.flow)] += requests; flowRequests[Int(info.accountFlow)] += requests }
+            if info.deployment >= 0 {
+                deploymentCounts[Int(info.deployment)].requests += requests
+                if info.failed { deploymentCounts[Int(info.deployment)].failed += requests }
+            }
+            hourly[bucket].requests += requests
+            if let cost { hourly[bucket].cost += cost; hourly[bucket].costRequests += requests }
+            if let strongCost { hourly[bucket].strong += strongCost; hourly[bucket].strongRequests += requests }
+            if info.throttle { hourly[bucket].throttled += requests }
+
+            if !info.failed {
+                if info.family == "anthropic" {
+                    haiku.claudeRequests += requests
+                    hourly[bucket].claude += requests
+                    if info.haiku { haiku.haikuRequests += requests; hourly[bucket].haiku += requests }
+                }
+                if info.cheapFamily >= 0 {
+                    familyCounts[Int(info.cheapFamily)].tiered += requests
+                    if info.tier == .cheap { familyCounts[Int(info.cheapFamily)].cheap += requests }
+                }
+                if let cost, let strongCost, let cheapCost {
+                    counterfactual.actual += cost; counterfactual.strong += strongCost; counterfactual.cheap += cheapCost
+                    counterfactual.requests += requests
                 } else {
-                    item.unpriced = .noPrice
+                    counterfactual.excluded += requests
                 }
-            } else {
-                item.unpriced = dims.flags.contains(.profileUnresolved) ? .profileUnresolved : .servedModelUnresolved
-            }
-            if !dims.failed, item.cost != nil, let model {
-                let pair = router.flatMap { counterparts[$0] }
-                let family = item.family.flatMap { catalog.families[$0] }
-                let strong = pair?.strong ?? family?.strong ?? (item.tier == .strong ? model : nil)
-                let cheap = pair?.cheap ?? family?.cheap ?? (item.tier == .cheap ? model : nil)
-                func reprice(_ other: String?) -> Double? {
-                    guard let other else { return nil }
-                    if other == model { return item.cost }
-                    return catalog.entry(model: other, region: dims.region, atMicros: at)?.prices.cost(of: cell.tokens)
+                if info.routerFallbackCounted {
+                    fallback.routerResolvedRequests += requests
+                    hourly[bucket].routerResolved += requests
+                    if info.routerFallbackHit { fallback.routerFallbacks += requests; hourly[bucket].routerFallbacks += requests }
                 }
-                item.strongCost = reprice(strong)
-                item.cheapCost = reprice(cheap)
             }
-            priced.append(item)
-        }
-
-        metrics.totals = totals(priced)
-        metrics.unpricedModels = unpricedModels(priced)
-        metrics.models = models(priced, state: state)
-        metrics.routers = routerMetrics(priced, counterparts: counterparts, definitions: definitions, servedByRouter: servedByRouter)
-        metrics.haiku = haikuRatio(priced)
-        metrics.cheapRatioByFamily = cheapRatios(priced)
-        metrics.fallback = fallback(priced, definitions: definitions)
-        metrics.counterfactual = counterfactual(priced)
-        metrics.routingOverhead = routingOverhead(state)
-        (metrics.regions, metrics.accountRegions) = regionFlows(priced)
-        metrics.accounts = breakdown(priced, totalCost: metrics.totals.costUSD) { $0.dims.account }
-        metrics.tenants = tenantBreakdown(priced, state: state, hours: hours, totalCost: metrics.totals.costUSD,
-                                          days: max(1, Double(until - since) / Double(CivilCalendar.microsPerDay)))
-        metrics.deployments = deployments(priced, state: state)
-        metrics.litellmCost = loggedCost(priced)
-        metrics.hourly = series(priced, bucket: CivilCalendar.microsPerHour, definitions: definitions)
-        metrics.daily = series(priced, bucket: CivilCalendar.microsPerDay, definitions: definitions)
-        return metrics
-    }
-
-    // MARK: Roll-ups
-
-    func totals(_ priced: [Priced]) -> Totals {
-        var totals = Totals()
-        var byCode: [String: Int64] = [:]
-        var byReason: [String: Int64] = [:]
-        var cost = 0.0
-        for item in priced {
-            totals.requests += item.cell.requests
-            if item.dims.failed {
-                totals.failed += item.cell.requests
-                byCode[item.dims.errorCode ?? "unknown", default: 0] += item.cell.requests
-                if item.dims.isThrottle { totals.throttled += item.cell.requests }
-            } else {
-                totals.succeeded += item.cell.requests
+            if info.router >= 0 {
+                let r = Int(info.router)
+                routerSums[r].sums.add(requests, tokens, cost: cost, failed: info.failed, throttle: info.throttle)
+                if !info.failed {
+                    if let model = info.effectiveModel {
+                        var served = routerSums[r].served[model] ?? (0, 0, 0, true)
+                        served.requests += requests
+                        served.tokens += tokens.total
+                        if let cost { served.cost += cost } else { served.costKnown = false }
+                        routerSums[r].served[model] = served
+                        if info.family == "anthropic" {
+                            routerSums[r].claude += requests
+                            if info.haiku { routerSums[r].haiku += requests }
+                        }
+                    } else {
+                        routerSums[r].unresolved += requests
+                    }
+                    if let cost, let strongCost, let cheapCost {
+                        routerSums[r].counterfactual.actual += cost
+                        routerSums[r].counterfactual.strong += strongCost
+                        routerSums[r].counterfactual.cheap += cheapCost
+                        routerSums[r].any = true
+                    }
+                }
             }
-            totals.tokens += item.cell.tokens
-            if let value = item.cost {
-                cost += value
-                totals.pricedRequests += item.cell.requests
-            } else {
-                totals.unpricedRequests += item.cell.requests
-                byReason[item.unpriced?.rawValue ?? "unknown", default: 0] += item.cell.requests
+            if cells.loggedCostRows[i] > 0 {
+                logged.requests += cells.loggedCostRows[i]
+                logged.loggedUSD += cells.loggedCostUSD[i]
+                if cells.loggedCostRows[i] == requests, let cost {
+                    logged.comparableRequests += requests
+                    loggedCatalog += cost
+                    loggedComparable += cells.loggedCostUSD[i]
+                }
             }
         }
-        totals.costUSD = totals.pricedRequests > 0 || totals.requests == 0 ? cost : nil
-        totals.failedByCode = sortedCounts(byCode)
-        totals.unpricedByReason = sortedCounts(byReason)
-        return totals
-    }
 
-    func unpricedModels(_ priced: [Priced]) -> [UnpricedModel] {
-        struct Key: Hashable { var model: String; var region: String?; var reason: String }
-        var counts: [Key: Int64] = [:]
-        for item in priced where item.cost == nil {
-            let model = item.model ?? item.router.map { "(unresolved) \($0)" } ?? item.dims.requestedModel ?? "(unknown)"
-            counts[Key(model: model, region: item.dims.region, reason: item.unpriced?.rawValue ?? "unknown"), default: 0] += item.cell.requests
+        // Totals.
+        var t = Totals()
+        t.requests = totals.requests
+        t.failed = totals.failed
+        t.succeeded = totals.requests - totals.failed
+        t.throttled = totals.throttled
+        t.tokens = totals.tokens
+        t.pricedRequests = totals.pricedRequests
+        t.unpricedRequests = totals.unpricedRequests
+        t.costUSD = totals.pricedRequests > 0 || totals.requests == 0 ? totals.cost : nil
+        t.failedByCode = sortedCounts(byCode)
+        t.unpricedByReason = sortedCounts(byReason)
+        metrics.totals = t
+        metrics.unpricedModels = unpricedKeys.values.sorted {
+            ($1.requests, $0.model, $0.region ?? "", $0.reason) < ($0.requests, $1.model, $1.region ?? "", $1.reason)
         }
-        return counts.map { UnpricedModel(model: $0.key.model, region: $0.key.region, reason: $0.key.reason, requests: $0.value) }
-            .sorted { ($1.requests, $0.model, $0.region ?? "", $0.reason) < ($0.requests, $1.model, $1.region ?? "", $1.reason) }
-    }
 
-    static let unresolvedModel = "(unresolved)"
-
-    func models(_ priced: [Priced], state: MetricsState) -> [ModelMetrics] {
-        var rows: [String: ModelMetrics] = [:]
-        var costKnown: [String: Bool] = [:]
-        for item in priced {
-            let name = item.model ?? Self.unresolvedModel
-            var row = rows[name] ?? ModelMetrics(model: name, family: item.family, tier: item.tier)
-            row.requests += item.cell.requests
-            if item.dims.failed { row.failed += item.cell.requests }
-            row.tokens += item.cell.tokens
-            if let cost = item.cost {
-                row.costUSD = (row.costUSD ?? 0) + cost
-            } else {
-                row.unpricedRequests += item.cell.requests
-            }
-            costKnown[name] = (costKnown[name] ?? false) || item.cost != nil
-            rows[name] = row
-        }
-        for (name, var row) in rows {
+        // Models.
+        metrics.models = models.enumerated().map { index, name in
+            let sums = modelSums[index]
+            var row = ModelMetrics(model: name, family: name == MetricsCalculator.unresolvedModel ? nil : catalog.family(of: name),
+                                   tier: name == MetricsCalculator.unresolvedModel ? nil : catalog.tier(of: name))
+            row.requests = sums.requests
+            row.failed = sums.failed
+            row.tokens = sums.tokens
+            row.costUSD = modelHasCost[index] ? sums.cost : nil
+            row.unpricedRequests = sums.unpricedRequests
             var latency = ExactHistogram(), ttft = ExactHistogram()
             for routed in [false, true] {
                 if let h = state.latency[.model(name, routed: routed)] { latency.merge(h) }
@@ -215,155 +438,141 @@ public struct MetricsCalculator: Sendable {
             }
             row.latency = percentiles(latency)
             row.ttft = percentiles(ttft)
-            rows[name] = row
-        }
-        return rows.values.sorted { ($1.requests, $0.model) < ($0.requests, $1.model) }
-    }
+            return row
+        }.filter { $0.requests > 0 }.sorted { ($1.requests, $0.model) < ($0.requests, $1.model) }
 
-    func percentiles(_ histogram: ExactHistogram) -> Percentiles {
-        Percentiles(p50: histogram.percentile(50), p90: histogram.percentile(90), p99: histogram.percentile(99),
-                    samples: histogram.total)
-    }
-
-    func routerMetrics(_ priced: [Priced], counterparts: [String: (strong: String?, cheap: String?)],
-                       definitions: [String: RouterDefinition], servedByRouter: [String: [String: Int64]]) -> [RouterMetrics] {
-        struct Served { var requests: Int64 = 0; var tokens: Int64 = 0; var cost: Double = 0; var costKnown = true }
-        var routers: [String: RouterMetrics] = [:]
-        var served: [String: [String: Served]] = [:]
-        var cf: [String: (actual: Double, strong: Double, cheap: Double, any: Bool)] = [:]
-        var haiku: [String: (haiku: Int64, claude: Int64)] = [:]
-        for item in priced {
-            guard let id = item.router else { continue }
-            var router = routers[id] ?? RouterMetrics(
-                router: id, kind: item.dims.router != nil ? "bedrock" : "litellm", configured: definitions[id] != nil,
-                strongModel: counterparts[id]?.strong, cheapModel: counterparts[id]?.cheap,
-                fallbackModel: definitions[id]?.fallback)
-            router.requests += item.cell.requests
-            if let cost = item.cost { router.costUSD = (router.costUSD ?? 0) + cost }
-            if !item.dims.failed {
-                if let model = item.model {
-                    var s = served[id, default: [:]][model, default: Served()]
-                    s.requests += item.cell.requests
-                    s.tokens += item.cell.tokens.total
-                    if let cost = item.cost { s.cost += cost } else { s.costKnown = false }
-                    served[id, default: [:]][model] = s
-                    if item.family == "anthropic" {
-                        haiku[id, default: (0, 0)].claude += item.cell.requests
-                        if PriceCatalog.isHaiku(model) { haiku[id, default: (0, 0)].haiku += item.cell.requests }
-                    }
-                } else {
-                    router.unresolved += item.cell.requests
-                }
-                if let actual = item.cost, let strong = item.strongCost, let cheap = item.cheapCost {
-                    var c = cf[id] ?? (0, 0, 0, false)
-                    c.actual += actual; c.strong += strong; c.cheap += cheap; c.any = true
-                    cf[id] = c
-                }
-            }
-            routers[id] = router
-        }
-        for definition in definitions.values where routers[definition.id] == nil {
-            routers[definition.id] = RouterMetrics(router: definition.id, kind: definition.id.contains("prompt-router/") ? "bedrock" : "litellm",
-                                                   configured: true, strongModel: definition.strong, cheapModel: definition.cheap,
-                                                   fallbackModel: definition.fallback)
-        }
-        for (id, var router) in routers {
-            let shares = served[id] ?? [:]
-            let resolved = shares.values.reduce(0) { $0 + $1.requests }
-            let tokens = shares.values.reduce(0) { $0 + $1.tokens }
-            let allCostKnown = shares.values.allSatisfy(\.costKnown)
-            let cost = shares.values.reduce(0.0) { $0 + $1.cost }
-            router.served = shares.map { model, s in
-                ServedShare(model: model, tier: catalog.tier(of: model), requests: s.requests,
-                            share: ratio(s.requests, resolved) ?? 0,
+        // Routers.
+        var routerRows: [RouterMetrics] = []
+        for (index, id) in routerNames.enumerated() {
+            let r = routerSums[index]
+            let isBedrock = dims.indices.contains { routerOf[$0] == id && dims[$0].router != nil }
+            var row = RouterMetrics(router: id, kind: isBedrock ? "bedrock" : "litellm", configured: definitions[id] != nil,
+                                    strongModel: counterparts[id]?.strong, cheapModel: counterparts[id]?.cheap,
+                                    fallbackModel: definitions[id]?.fallback)
+            row.requests = r.sums.requests
+            row.costUSD = r.sums.pricedRequests > 0 ? r.sums.cost : nil
+            row.unresolved = r.unresolved
+            let resolved = r.served.values.reduce(0) { $0 + $1.requests }
+            let tokens = r.served.values.reduce(0) { $0 + $1.tokens }
+            let allCostKnown = r.served.values.allSatisfy(\.costKnown)
+            let cost = r.served.values.reduce(0.0) { $0 + $1.cost }
+            row.served = r.served.map { model, s in
+                ServedShare(model: model, tier: catalog.tier(of: model), requests: s.requests, share: ratio(s.requests, resolved) ?? 0,
                             tokenShare: tokens > 0 ? Double(s.tokens) / Double(tokens) : nil,
                             costShare: allCostKnown && cost > 0 ? s.cost / cost : nil)
             }.sorted { ($1.requests, $0.model) < ($0.requests, $1.model) }
-            let tiered = shares.filter { catalog.tier(of: $0.key) != nil }
+            let tiered = r.served.filter { catalog.tier(of: $0.key) != nil }
             let cheap = tiered.filter { catalog.tier(of: $0.key) == .cheap }.values.reduce(0) { $0 + $1.requests }
-            router.cheapRatio = ratio(cheap, tiered.values.reduce(0) { $0 + $1.requests })
-            if let fallback = definitions[id]?.fallback {
-                router.fallbackRate = ratio(shares[fallback]?.requests ?? 0, resolved)
+            row.cheapRatio = ratio(cheap, tiered.values.reduce(0) { $0 + $1.requests })
+            if let fallbackModel = definitions[id]?.fallback { row.fallbackRate = ratio(r.served[fallbackModel]?.requests ?? 0, resolved) }
+            if r.any {
+                row.counterfactualStrongUSD = r.counterfactual.strong
+                row.counterfactualCheapUSD = r.counterfactual.cheap
+                row.savingsPct = r.counterfactual.strong > 0 ? (1 - r.counterfactual.actual / r.counterfactual.strong) * 100 : nil
             }
-            if let c = cf[id], c.any {
-                router.counterfactualStrongUSD = c.strong
-                router.counterfactualCheapUSD = c.cheap
-                router.savingsPct = c.strong > 0 ? (1 - c.actual / c.strong) * 100 : nil
-            }
-            if let h = haiku[id] { router.haikuRatio = ratio(h.haiku, h.claude) }
-            routers[id] = router
+            row.haikuRatio = r.claude > 0 ? ratio(r.haiku, r.claude) : nil
+            routerRows.append(row)
         }
-        return routers.values.sorted { ($1.requests, $0.router) < ($0.requests, $1.router) }
+        for definition in calculator.routers where routerIndex[definition.id] == nil {
+            routerRows.append(RouterMetrics(router: definition.id, kind: definition.id.contains("prompt-router/") ? "bedrock" : "litellm",
+                                            configured: true, strongModel: definition.strong, cheapModel: definition.cheap,
+                                            fallbackModel: definition.fallback))
+        }
+        metrics.routers = routerRows.sorted { ($1.requests, $0.router) < ($0.requests, $1.router) }
+
+        haiku.ratio = ratio(haiku.haikuRequests, haiku.claudeRequests)
+        metrics.haiku = haiku
+        metrics.cheapRatioByFamily = families.enumerated().map { index, family in
+            FamilyCheapRatio(family: family, cheapRequests: familyCounts[index].cheap, tieredRequests: familyCounts[index].tiered,
+                             ratio: ratio(familyCounts[index].cheap, familyCounts[index].tiered))
+        }.sorted { $0.family < $1.family }
+        fallback.routerFallbackRate = ratio(fallback.routerFallbacks, fallback.routerResolvedRequests)
+        fallback.gatewayFallbackRate = ratio(fallback.gatewayFallbacks, fallback.logicalRequests)
+        metrics.fallback = fallback
+
+        var c = Counterfactual()
+        c.requests = counterfactual.requests
+        c.excludedRequests = counterfactual.excluded
+        if counterfactual.requests > 0 {
+            c.actualUSD = counterfactual.actual
+            c.allStrongUSD = counterfactual.strong
+            c.allCheapUSD = counterfactual.cheap
+            c.savingsUSD = counterfactual.strong - counterfactual.actual
+            c.savingsPct = counterfactual.strong > 0 ? (1 - counterfactual.actual / counterfactual.strong) * 100 : nil
+        }
+        metrics.counterfactual = c
+        metrics.routingOverhead = routingOverhead()
+
+        // Region flows: share of the source Region's (and account's) requests.
+        var bySource: [String: Int64] = [:]
+        for (index, flow) in flows.enumerated() { bySource["\(flow.0 ?? "\u{2}")\u{1}\(flow.1)", default: 0] += flowRequests[index] }
+        let allFlows = flows.enumerated().compactMap { index, flow -> RegionFlow? in
+            guard flowRequests[index] > 0 else { return nil }
+            return RegionFlow(account: flow.0, sourceRegion: flow.1, inferenceRegion: flow.2, requests: flowRequests[index],
+                              share: ratio(flowRequests[index], bySource["\(flow.0 ?? "\u{2}")\u{1}\(flow.1)"]!) ?? 0)
+        }.sorted {
+            ($0.account ?? "", $0.sourceRegion, $1.requests, $0.inferenceRegion) < ($1.account ?? "", $1.sourceRegion, $0.requests, $1.inferenceRegion)
+        }
+        metrics.regions = allFlows.filter { $0.account == nil }
+        metrics.accountRegions = allFlows.filter { $0.account != nil }
+
+        metrics.accounts = breakdown(accounts, accountSums, accountHasCost, totalCost: t.costUSD)
+        metrics.tenants = tenantBreakdown(breakdown(tenants, tenantSums, tenantHasCost, totalCost: t.costUSD),
+                                          days: max(1, Double(until - since) / Double(CivilCalendar.microsPerDay)))
+        var groupTotals: [String: Int64] = [:]
+        for (index, d) in deployments.enumerated() { groupTotals[d.0, default: 0] += deploymentCounts[index].requests }
+        metrics.deployments = deployments.enumerated().compactMap { index, d -> DeploymentShare? in
+            let counts = deploymentCounts[index]
+            guard counts.requests > 0 else { return nil }
+            return DeploymentShare(modelGroup: d.0, deployment: d.1, requests: counts.requests,
+                                   share: ratio(counts.requests, groupTotals[d.0]!) ?? 0, failed: counts.failed,
+                                   latencyP50: state.latency[.deployment(group: d.0, deployment: d.1)]?.percentile(50))
+        }.sorted { ($0.modelGroup, $1.requests, $0.deployment) < ($1.modelGroup, $0.requests, $1.deployment) }
+        if logged.comparableRequests > 0 {
+            logged.catalogUSD = loggedCatalog
+            logged.differenceUSD = loggedComparable - loggedCatalog
+        }
+        metrics.litellmCost = logged
+
+        // Series: hours with traffic (or gateway outcomes), and the days they make up.
+        func point(_ start: Int64, _ b: Bucket) -> SeriesPoint {
+            var p = SeriesPoint(start: start)
+            p.requests = b.requests
+            p.costUSD = b.costRequests > 0 ? b.cost : (b.requests == 0 ? 0 : nil)
+            p.counterfactualStrongUSD = b.strongRequests > 0 ? b.strong : nil
+            p.haikuRatio = ratio(b.haiku, b.claude)
+            p.routerFallbackRate = ratio(b.routerFallbacks, b.routerResolved)
+            p.gatewayFallbackRate = ratio(b.gatewayFallbacks, b.logical)
+            p.throttleRate = ratio(b.throttled, b.requests)
+            return p
+        }
+        var days: [Int64: Bucket] = [:]
+        var hourlyPoints: [SeriesPoint] = []
+        for (index, b) in hourly.enumerated() where b.requests > 0 || b.logical > 0 {
+            let start = Int64(hours.lowerBound + Int32(index)) * CivilCalendar.microsPerHour
+            hourlyPoints.append(point(start, b))
+            let day = floorDivide(start, CivilCalendar.microsPerDay) * CivilCalendar.microsPerDay
+            var sum = days[day] ?? Bucket()
+            sum.requests += b.requests; sum.cost += b.cost; sum.costRequests += b.costRequests
+            sum.strong += b.strong; sum.strongRequests += b.strongRequests; sum.throttled += b.throttled
+            sum.haiku += b.haiku; sum.claude += b.claude; sum.routerFallbacks += b.routerFallbacks
+            sum.routerResolved += b.routerResolved; sum.gatewayFallbacks += b.gatewayFallbacks; sum.logical += b.logical
+            days[day] = sum
+        }
+        metrics.hourly = hourlyPoints
+        metrics.daily = days.keys.sorted().map { point($0, days[$0]!) }
+        return metrics
     }
 
-    func haikuRatio(_ priced: [Priced]) -> HaikuRatio {
-        var result = HaikuRatio()
-        for item in priced where !item.dims.failed && item.family == "anthropic" {
-            result.claudeRequests += item.cell.requests
-            if let model = item.model, PriceCatalog.isHaiku(model) { result.haikuRequests += item.cell.requests }
-        }
-        result.ratio = ratio(result.haikuRequests, result.claudeRequests)
-        return result
+    func percentiles(_ histogram: ExactHistogram) -> Percentiles {
+        Percentiles(p50: histogram.percentile(50), p90: histogram.percentile(90), p99: histogram.percentile(99), samples: histogram.total)
     }
 
-    func cheapRatios(_ priced: [Priced]) -> [FamilyCheapRatio] {
-        var counts: [String: (cheap: Int64, tiered: Int64)] = [:]
-        for item in priced where !item.dims.failed {
-            guard let family = item.family, let tier = item.tier else { continue }
-            counts[family, default: (0, 0)].tiered += item.cell.requests
-            if tier == .cheap { counts[family, default: (0, 0)].cheap += item.cell.requests }
-        }
-        return counts.keys.sorted().map { family in
-            let c = counts[family]!
-            return FamilyCheapRatio(family: family, cheapRequests: c.cheap, tieredRequests: c.tiered, ratio: ratio(c.cheap, c.tiered))
-        }
-    }
-
-    func fallback(_ priced: [Priced], definitions: [String: RouterDefinition]) -> FallbackMetrics {
-        var result = FallbackMetrics()
-        for item in priced {
-            result.logicalRequests += item.cell.logicalRequests
-            result.gatewayFallbacks += item.cell.gatewayFallbacks
-            result.retriedSuccesses += item.cell.retriedSuccesses
-            result.failedAfterFallback += item.cell.failedAfterFallback
-            result.failedWithoutFallback += item.cell.failedWithoutFallback
-            guard !item.dims.failed, let router = item.router, let fallback = definitions[router]?.fallback,
-                  let model = item.model else { continue }
-            result.routerResolvedRequests += item.cell.requests
-            if model == fallback { result.routerFallbacks += item.cell.requests }
-        }
-        result.routerFallbackRate = ratio(result.routerFallbacks, result.routerResolvedRequests)
-        result.gatewayFallbackRate = ratio(result.gatewayFallbacks, result.logicalRequests)
-        return result
-    }
-
-    func counterfactual(_ priced: [Priced]) -> Counterfactual {
-        var result = Counterfactual()
-        var actual = 0.0, strong = 0.0, cheap = 0.0
-        for item in priced where !item.dims.failed {
-            if let a = item.cost, let s = item.strongCost, let c = item.cheapCost {
-                actual += a; strong += s; cheap += c
-                result.requests += item.cell.requests
-            } else {
-                result.excludedRequests += item.cell.requests
-            }
-        }
-        if result.requests > 0 {
-            result.actualUSD = actual
-            result.allStrongUSD = strong
-            result.allCheapUSD = cheap
-            result.savingsUSD = strong - actual
-            result.savingsPct = strong > 0 ? (1 - actual / strong) * 100 : nil
-        }
-        return result
-    }
-
-    func routingOverhead(_ state: MetricsState) -> [RoutingOverhead] {
+    func routingOverhead() -> [RoutingOverhead] {
         var models = Set<String>()
         for group in state.latency.keys { if case let .model(name, routed: true) = group { models.insert(name) } }
         return models.sorted().compactMap { model in
-            guard let routed = state.latency[.model(model, routed: true)],
-                  let direct = state.latency[.model(model, routed: false)] else { return nil }
+            guard let routed = state.latency[.model(model, routed: true)], let direct = state.latency[.model(model, routed: false)] else { return nil }
             func diff(_ p: Int) -> Int64? {
                 guard let a = routed.percentile(p), let b = direct.percentile(p) else { return nil }
                 return Int64(a) - Int64(b)
@@ -373,43 +582,21 @@ public struct MetricsCalculator: Sendable {
         }
     }
 
-    func regionFlows(_ priced: [Priced]) -> ([RegionFlow], [RegionFlow]) {
-        struct Key: Hashable { var account: String?; var source: String; var inference: String }
-        var overall: [Key: Int64] = [:], perAccount: [Key: Int64] = [:]
-        for item in priced where item.dims.sourceKind == .bedrock {
-            guard let source = item.dims.region else { continue }
-            // A failed call has no inference Region; it is counted where it was sent.
-            let inference = item.dims.inferenceRegion ?? source
-            overall[Key(account: nil, source: source, inference: inference), default: 0] += item.cell.requests
-            perAccount[Key(account: item.dims.account ?? "(none)", source: source, inference: inference), default: 0] += item.cell.requests
+    func breakdown(_ names: [String], _ sums: [Sums], _ hasCost: [Bool], totalCost: Double?) -> [Breakdown] {
+        let rows: [Breakdown] = names.enumerated().compactMap { index, name in
+            let sum = sums[index]
+            guard sum.requests > 0 else { return nil }
+            var row = Breakdown(name: name)
+            row.requests = sum.requests
+            row.failed = sum.failed
+            row.throttled = sum.throttled
+            row.tokens = sum.tokens
+            row.costUSD = hasCost[index] ? sum.cost : nil
+            row.unpricedRequests = sum.unpricedRequests
+            return row
         }
-        func flows(_ counts: [Key: Int64]) -> [RegionFlow] {
-            var bySource: [String: Int64] = [:]
-            for (key, n) in counts { bySource["\(key.account ?? "")\u{1}\(key.source)", default: 0] += n }
-            return counts.map { key, n in
-                RegionFlow(account: key.account, sourceRegion: key.source, inferenceRegion: key.inference, requests: n,
-                           share: ratio(n, bySource["\(key.account ?? "")\u{1}\(key.source)"]!) ?? 0)
-            }.sorted {
-                ($0.account ?? "", $0.sourceRegion, $1.requests, $0.inferenceRegion) < ($1.account ?? "", $1.sourceRegion, $0.requests, $1.inferenceRegion)
-            }
-        }
-        return (flows(overall), flows(perAccount))
-    }
-
-    func breakdown(_ priced: [Priced], totalCost: Double?, by name: (Priced) -> String?) -> [Breakdown] {
-        var rows: [String: Breakdown] = [:]
-        for item in priced {
-            guard let key = name(item) else { continue }
-            var row = rows[key] ?? Breakdown(name: key)
-            row.requests += item.cell.requests
-            if item.dims.failed { row.failed += item.cell.requests }
-            if item.dims.isThrottle { row.throttled += item.cell.requests }
-            row.tokens += item.cell.tokens
-            if let cost = item.cost { row.costUSD = (row.costUSD ?? 0) + cost } else { row.unpricedRequests += item.cell.requests }
-            rows[key] = row
-        }
-        let totalRequests = rows.values.reduce(0) { $0 + $1.requests }
-        return rows.values.map { row in
+        let totalRequests = rows.reduce(0) { $0 + $1.requests }
+        return rows.map { row in
             var row = row
             row.throttleRate = ratio(row.throttled, row.requests)
             row.requestShare = ratio(row.requests, totalRequests)
@@ -418,12 +605,10 @@ public struct MetricsCalculator: Sendable {
         }.sorted { (($1.costUSD ?? -1), $1.requests, $0.name) < (($0.costUSD ?? -1), $0.requests, $1.name) }
     }
 
-    static let noTenant = "(no tenant)"
-
-    /// Tenants, with noisy neighbours: a tenant whose share of the requests made in minutes with
-    /// throttling is at least twice its share of all requests (and at least 10 %, over 20 requests).
-    func tenantBreakdown(_ priced: [Priced], state: MetricsState, hours: Range<Int32>, totalCost: Double?, days: Double) -> [Breakdown] {
-        var rows = breakdown(priced, totalCost: totalCost) { $0.dims.tenant ?? Self.noTenant }
+    /// Noisy neighbours: a tenant whose share of the requests made in minutes with throttling is at least twice
+    /// its share of all requests (and at least 10 %, over 20 requests). Quota use per configured tenant.
+    func tenantBreakdown(_ rows: [Breakdown], days: Double) -> [Breakdown] {
+        var rows = rows
         let minutes = (hours.lowerBound * 60)..<(hours.upperBound * 60)
         var throttledMinutes = Set<Int32>()
         for (key, counts) in state.tenantMinutes where counts.throttled > 0 && minutes.contains(key.minute) {
@@ -432,10 +617,10 @@ public struct MetricsCalculator: Sendable {
         var inThrottled: [String: Int64] = [:]
         var allInThrottled: Int64 = 0
         for (key, counts) in state.tenantMinutes where throttledMinutes.contains(key.minute) {
-            inThrottled[key.tenant ?? Self.noTenant, default: 0] += counts.requests
+            inThrottled[key.tenant ?? MetricsCalculator.noTenant, default: 0] += counts.requests
             allInThrottled += counts.requests
         }
-        let quotaByTenant = Dictionary(quotas.map { ($0.tenant, $0) }, uniquingKeysWith: { a, _ in a })
+        let quotaByTenant = Dictionary(calculator.quotas.map { ($0.tenant, $0) }, uniquingKeysWith: { a, _ in a })
         for index in rows.indices {
             let name = rows[index].name
             if allInThrottled > 0 {
@@ -455,75 +640,6 @@ public struct MetricsCalculator: Sendable {
             }
         }
         return rows
-    }
-
-    func deployments(_ priced: [Priced], state: MetricsState) -> [DeploymentShare] {
-        struct Key: Hashable { var group: String; var deployment: String }
-        var counts: [Key: (requests: Int64, failed: Int64)] = [:]
-        for item in priced where item.dims.sourceKind != .bedrock {
-            guard let deployment = item.dims.deployment else { continue }
-            let key = Key(group: item.dims.modelGroup ?? "", deployment: deployment)
-            counts[key, default: (0, 0)].requests += item.cell.requests
-            if item.dims.failed { counts[key, default: (0, 0)].failed += item.cell.requests }
-        }
-        var groupTotals: [String: Int64] = [:]
-        for (key, c) in counts { groupTotals[key.group, default: 0] += c.requests }
-        return counts.map { key, c in
-            DeploymentShare(modelGroup: key.group, deployment: key.deployment, requests: c.requests,
-                            share: ratio(c.requests, groupTotals[key.group]!) ?? 0, failed: c.failed,
-                            latencyP50: state.latency[.deployment(group: key.group, deployment: key.deployment)]?.percentile(50))
-        }.sorted { ($0.modelGroup, $1.requests, $0.deployment) < ($1.modelGroup, $0.requests, $1.deployment) }
-    }
-
-    /// LiteLLM's own cost next to the catalog's, over the cells where every row logged a cost.
-    func loggedCost(_ priced: [Priced]) -> LoggedCostComparison {
-        var result = LoggedCostComparison()
-        var catalogSum = 0.0, loggedComparable = 0.0
-        var allKnown = true
-        for item in priced where item.cell.loggedCostRows > 0 {
-            result.requests += item.cell.loggedCostRows
-            result.loggedUSD += item.cell.loggedCostUSD
-            if item.cell.loggedCostRows == item.cell.requests, let cost = item.cost {
-                result.comparableRequests += item.cell.requests
-                catalogSum += cost
-                loggedComparable += item.cell.loggedCostUSD
-            } else {
-                allKnown = false
-            }
-        }
-        if result.comparableRequests > 0 {
-            result.catalogUSD = catalogSum
-            result.differenceUSD = loggedComparable - catalogSum
-        }
-        _ = allKnown
-        return result
-    }
-
-    func series(_ priced: [Priced], bucket: Int64, definitions: [String: RouterDefinition]) -> [SeriesPoint] {
-        var groups: [Int64: [Priced]] = [:]
-        for item in priced {
-            let start = floorDivide(Int64(item.hour) * CivilCalendar.microsPerHour, bucket) * bucket
-            groups[start, default: []].append(item)
-        }
-        return groups.keys.sorted().map { start in
-            let items = groups[start]!
-            var point = SeriesPoint(start: start)
-            var cost = 0.0, costRequests: Int64 = 0, strong = 0.0, strongRequests: Int64 = 0, throttled: Int64 = 0
-            for item in items {
-                point.requests += item.cell.requests
-                if let c = item.cost { cost += c; costRequests += item.cell.requests }
-                if !item.dims.failed, item.cost != nil, let s = item.strongCost { strong += s; strongRequests += item.cell.requests }
-                if item.dims.isThrottle { throttled += item.cell.requests }
-            }
-            point.costUSD = costRequests > 0 ? cost : (point.requests == 0 ? 0 : nil)
-            point.counterfactualStrongUSD = strongRequests > 0 ? strong : nil
-            point.haikuRatio = haikuRatio(items).ratio
-            let f = fallback(items, definitions: definitions)
-            point.routerFallbackRate = f.routerFallbackRate
-            point.gatewayFallbackRate = f.gatewayFallbackRate
-            point.throttleRate = ratio(throttled, point.requests)
-            return point
-        }
     }
 
     func sortedCounts(_ counts: [String: Int64]) -> [CodeCount] {

@@ -49,12 +49,12 @@ public struct TokenCounts: Sendable, Equatable {
 extension TokenPrices {
     /// USD for `tokens`, or nil when some kind has tokens but no published price.
     public func cost(of tokens: TokenCounts) -> Double? {
+        // No array of pairs here: this runs once per aggregate cell, millions of times in a large report.
         var micro = 0.0
-        for (count, price) in [(tokens.input, input), (tokens.output, output),
-                               (tokens.cacheRead, cacheRead), (tokens.cacheWrite, cacheWrite)] where count != 0 {
-            guard let price else { return nil }
-            micro += Double(count) * price
-        }
+        if tokens.input != 0 { guard let input else { return nil }; micro += Double(tokens.input) * input }
+        if tokens.output != 0 { guard let output else { return nil }; micro += Double(tokens.output) * output }
+        if tokens.cacheRead != 0 { guard let cacheRead else { return nil }; micro += Double(tokens.cacheRead) * cacheRead }
+        if tokens.cacheWrite != 0 { guard let cacheWrite else { return nil }; micro += Double(tokens.cacheWrite) * cacheWrite }
         return micro / 1_000_000
     }
 }

@@ -53,22 +53,28 @@ public struct ReportBuilder: Sendable {
 
     func build(frame: Frame, since: Int64, until: Int64, label: String, timings: inout ReportTimings) -> ReportDocument {
         let length = until - since
+        let historyStart = since - Self.historyDays * CivilCalendar.microsPerDay
         let clock = ContinuousClock()
         let aggregateStart = clock.now
-        let current = Aggregator.aggregate(frame, rows: frame.rows(from: since, to: until))
+        // One pass over every loaded row: hourly cells for the window, the previous window and the history;
+        // latency histograms and per-minute tenant counts for the window's rows only.
+        let loaded = frame.rows(from: min(historyStart, since - length), to: until)
+        let state = Aggregator.aggregate(frame, rows: loaded, detailRows: frame.rows(from: since, to: until))
         let computeStart = clock.now
-        var metrics = calculator.compute(current, since: since, until: until)
+        var metrics = calculator.compute(state, since: since, until: until)
         timings.aggregateSeconds = seconds(computeStart - aggregateStart)
         timings.computeSeconds = seconds(clock.now - computeStart)
 
-        let previousRows = frame.rows(from: since - length, to: since)
+        // The previous window is only compared on sums and ratios (its latency would need its own histograms).
         var previous: WindowMetrics?
-        if !previousRows.isEmpty {
-            previous = calculator.compute(Aggregator.aggregate(frame, rows: previousRows), since: since - length, until: since)
+        if !frame.rows(from: since - length, to: since).isEmpty {
+            previous = calculator.compute(state, since: since - length, until: since)
         }
-        let historyStart = since - Self.historyDays * CivilCalendar.microsPerDay
-        let historyState = Aggregator.aggregate(frame, rows: frame.rows(from: historyStart, to: until))
-        let history = calculator.compute(historyState, since: historyStart, until: until).daily
+        // Daily points add up day by day, so with a day-aligned window the history before it is computed on its
+        // own and the window's days are reused (a month-long window is not computed twice).
+        let history = since % CivilCalendar.microsPerDay == 0
+            ? calculator.compute(state, since: historyStart, until: since).daily.filter { $0.requests > 0 } + metrics.daily
+            : calculator.compute(state, since: historyStart, until: until).daily
 
         var warnings: [String] = []
         if frame.scan.unmergedKeyRows > 0 {
