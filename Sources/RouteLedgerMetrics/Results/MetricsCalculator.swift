@@ -73,6 +73,19 @@ struct Plan {
         }
     }
 
+    /// The per-cell view of an `Info`: plain values only, so reading it per cell retains nothing.
+    struct Hot {
+        var model: Int32 = -1, router: Int32 = -1, tenant: Int32 = 0, account: Int32 = -1
+        var flow: Int32 = -1, accountFlow: Int32 = -1, deployment: Int32 = -1, cheapFamily: Int32 = -1
+        var errorCode: Int32 = -1, unpricedLabel: Int32 = -1, served: Int32 = -1
+        var reason: UInt8 = 0
+        var failed = false, throttle = false, haiku = false, anthropic = false, cheapTier = false, hasModel = false
+        var strongIsSelf = false, cheapIsSelf = false, fallbackCounted = false, fallbackHit = false
+        var prices: (Int32, Int32) = (0, 0), strong: (Int32, Int32) = (0, 0), cheap: (Int32, Int32) = (0, 0)
+    }
+
+    static let reasons: [MetricsCalculator.Unpriced] = [.tokensMissing, .servedModelUnresolved, .profileUnresolved, .noPrice, .noPriceForTokenKind]
+
     /// What a combination of dimensions means for every roll-up.
     struct Info {
         var model: Int32 = -1          // index into `models` (the unresolved bucket included)
@@ -246,11 +259,55 @@ struct Plan {
             infos[d] = info
         }
 
+        // Flatten for the cell loop: price epochs in flat arrays, every string replaced by a slot.
+        var epochFrom: [Int32] = [], epochPrices: [TokenPrices?] = []
+        func flat(_ epochs: [(Int32, TokenPrices?)]) -> (Int32, Int32) {
+            let start = Int32(epochFrom.count)
+            for (from, prices) in epochs { epochFrom.append(from); epochPrices.append(prices) }
+            return (start, Int32(epochs.count))
+        }
+        var codes: [String] = [], codeIndex: [String: Int32] = [:]
+        var unpricedLabels: [(String, String?)] = [], unpricedIndex: [String: Int32] = [:]
+        var servedPairs: [(Int32, String)] = [], servedIndex: [String: Int32] = [:]
+        var hot = [Hot](repeating: Hot(), count: dims.count)
+        for (d, used) in usedDims.enumerated() where used {
+            let info = infos[d]
+            var h = Hot()
+            h.model = info.model; h.router = info.router; h.tenant = info.tenant; h.account = info.account
+            h.flow = info.flow; h.accountFlow = info.accountFlow; h.deployment = info.deployment; h.cheapFamily = info.cheapFamily
+            h.failed = info.failed; h.throttle = info.throttle; h.haiku = info.haiku; h.anthropic = info.family == "anthropic"
+            h.cheapTier = info.tier == .cheap; h.hasModel = info.effectiveModel != nil
+            h.strongIsSelf = info.strongIsSelf; h.cheapIsSelf = info.cheapIsSelf
+            h.fallbackCounted = info.routerFallbackCounted; h.fallbackHit = info.routerFallbackHit
+            h.reason = info.unresolvedUnpriced.map { UInt8(Self.reasons.firstIndex(of: $0)! + 1) } ?? 0
+            h.prices = flat(info.prices); h.strong = flat(info.strong); h.cheap = flat(info.cheap)
+            if info.failed { h.errorCode = Self.slot(info.errorCode ?? "unknown", &codes, &codeIndex) }
+            let label = info.effectiveModel ?? (info.router >= 0 ? "(unresolved) \(routerNames[Int(info.router)])" : dims[d].requestedModel ?? "(unknown)")
+            let labelKey = "\(label)\u{1}\(dims[d].region ?? "\u{2}")"
+            if let known = unpricedIndex[labelKey] { h.unpricedLabel = known } else {
+                unpricedLabels.append((label, dims[d].region)); h.unpricedLabel = Int32(unpricedLabels.count - 1)
+                unpricedIndex[labelKey] = h.unpricedLabel
+            }
+            if info.router >= 0, let model = info.effectiveModel, !info.failed {
+                let key = "\(info.router)\u{1}\(model)"
+                if let known = servedIndex[key] { h.served = known } else {
+                    servedPairs.append((info.router, model)); h.served = Int32(servedPairs.count - 1); servedIndex[key] = h.served
+                }
+            }
+            hot[d] = h
+        }
+        @inline(__always) func price(_ range: (Int32, Int32), _ hour: Int32) -> TokenPrices? {
+            let start = Int(range.0)
+            if range.1 == 1 { return epochPrices[start] }
+            var chosen: TokenPrices?
+            for e in start..<(start + Int(range.1)) where e == start || hour >= epochFrom[e] { chosen = epochPrices[e] }
+            return chosen
+        }
+
         // Accumulators.
         struct CounterfactualSums { var actual = 0.0, strong = 0.0, cheap = 0.0, requests: Int64 = 0, excluded: Int64 = 0 }
         struct RouterSums {
             var sums = Sums(), unresolved: Int64 = 0
-            var served: [String: (requests: Int64, tokens: Int64, cost: Double, costKnown: Bool)] = [:]
             var counterfactual = CounterfactualSums(), any = false
             var haiku: Int64 = 0, claude: Int64 = 0
         }
@@ -264,6 +321,9 @@ struct Plan {
         var modelSums = [Sums](repeating: Sums(), count: models.count)
         var modelHasCost = [Bool](repeating: false, count: models.count)
         var routerSums = [RouterSums](repeating: RouterSums(), count: routerNames.count)
+        var servedSums = [(requests: Int64, tokens: Int64, cost: Double, costKnown: Bool)](repeating: (0, 0, 0, true), count: servedPairs.count)
+        var codeCounts = [Int64](repeating: 0, count: codes.count)
+        var unpricedCounts = [[Int64]](repeating: [0, 0, 0, 0, 0], count: unpricedLabels.count)
         var tenantSums = [Sums](repeating: Sums(), count: tenants.count)
         var tenantHasCost = [Bool](repeating: false, count: tenants.count)
         var accountSums = [Sums](repeating: Sums(), count: accounts.count)
@@ -275,16 +335,14 @@ struct Plan {
         var haiku = HaikuRatio()
         var fallback = FallbackMetrics()
         var logged = LoggedCostComparison(), loggedCatalog = 0.0, loggedComparable = 0.0
-        var unpricedKeys: [String: (UnpricedModel)] = [:]
         let hourCount = max(0, Int(hours.upperBound - hours.lowerBound))
         var hourly = [Bucket](repeating: Bucket(), count: hourCount)
 
         for i in inWindow {
             let d = Int(cells.dimensions[i])
-            let info = infos[d]
+            let h = hot[d]
             let hour = cells.hour[i]
             let requests = cells.requests[i]
-            let tokens = TokenCounts(input: cells.input[i], output: cells.output[i], cacheRead: cells.cacheRead[i], cacheWrite: cells.cacheWrite[i])
             let bucket = Int(hour - hours.lowerBound)
 
             // Gateway outcomes ride on every cell, outcome-only cells included.
@@ -300,61 +358,57 @@ struct Plan {
                 hourly[bucket].gatewayFallbacks += cells.gatewayFallbacks[i]
             }
             guard requests > 0 else { continue }
+            let tokens = TokenCounts(input: cells.input[i], output: cells.output[i], cacheRead: cells.cacheRead[i], cacheWrite: cells.cacheWrite[i])
 
             // Price.
             var cost: Double?
-            var reason: MetricsCalculator.Unpriced?
-            if info.failed && tokens.total == 0 {
+            var reason = 0
+            if h.failed && tokens.total == 0 {
                 cost = 0
-            } else if let unresolved = info.unresolvedUnpriced {
-                reason = unresolved
-            } else if let prices = Self.prices(info.prices, hour) {
+            } else if h.reason != 0 {
+                reason = Int(h.reason)
+            } else if let prices = price(h.prices, hour) {
                 cost = prices.cost(of: tokens)
-                if cost == nil { reason = .noPriceForTokenKind }
+                if cost == nil { reason = 5 }
             } else {
-                reason = .noPrice
+                reason = 4
             }
             var strongCost: Double?, cheapCost: Double?
-            if !info.failed, let cost, info.effectiveModel != nil {
-                strongCost = info.strongIsSelf ? cost : Self.prices(info.strong, hour)?.cost(of: tokens)
-                cheapCost = info.cheapIsSelf ? cost : Self.prices(info.cheap, hour)?.cost(of: tokens)
+            if !h.failed, let cost, h.hasModel {
+                strongCost = h.strongIsSelf ? cost : price(h.strong, hour)?.cost(of: tokens)
+                cheapCost = h.cheapIsSelf ? cost : price(h.cheap, hour)?.cost(of: tokens)
             }
 
-            totals.add(requests, tokens, cost: cost, failed: info.failed, throttle: info.throttle)
-            if info.failed { byCode[info.errorCode ?? "unknown", default: 0] += requests }
-            if let reason {
-                byReason[reason.rawValue, default: 0] += requests
-                let model = info.effectiveModel ?? (info.router >= 0 ? "(unresolved) \(routerNames[Int(info.router)])" : dims[d].requestedModel ?? "(unknown)")
-                let key = "\(model)\u{1}\(dims[d].region ?? "")\u{1}\(reason.rawValue)"
-                unpricedKeys[key, default: UnpricedModel(model: model, region: dims[d].region, reason: reason.rawValue, requests: 0)].requests += requests
+            totals.add(requests, tokens, cost: cost, failed: h.failed, throttle: h.throttle)
+            if h.failed { codeCounts[Int(h.errorCode)] += requests }
+            if reason != 0 { unpricedCounts[Int(h.unpricedLabel)][reason - 1] += requests }
+            modelSums[Int(h.model)].add(requests, tokens, cost: cost, failed: h.failed, throttle: h.throttle)
+            if cost != nil { modelHasCost[Int(h.model)] = true }
+            tenantSums[Int(h.tenant)].add(requests, tokens, cost: cost, failed: h.failed, throttle: h.throttle)
+            if cost != nil { tenantHasCost[Int(h.tenant)] = true }
+            if h.account >= 0 {
+                accountSums[Int(h.account)].add(requests, tokens, cost: cost, failed: h.failed, throttle: h.throttle)
+                if cost != nil { accountHasCost[Int(h.account)] = true }
             }
-            modelSums[Int(info.model)].add(requests, tokens, cost: cost, failed: info.failed, throttle: info.throttle)
-            if cost != nil { modelHasCost[Int(info.model)] = true }
-            tenantSums[Int(info.tenant)].add(requests, tokens, cost: cost, failed: info.failed, throttle: info.throttle)
-            if cost != nil { tenantHasCost[Int(info.tenant)] = true }
-            if info.account >= 0 {
-                accountSums[Int(info.account)].add(requests, tokens, cost: cost, failed: info.failed, throttle: info.throttle)
-                if cost != nil { accountHasCost[Int(info.account)] = true }
-            }
-            if info.flow >= 0 { flowRequests[Int(info.flow)] += requests; flowRequests[Int(info.accountFlow)] += requests }
-            if info.deployment >= 0 {
-                deploymentCounts[Int(info.deployment)].requests += requests
-                if info.failed { deploymentCounts[Int(info.deployment)].failed += requests }
+            if h.flow >= 0 { flowRequests[Int(h.flow)] += requests; flowRequests[Int(h.accountFlow)] += requests }
+            if h.deployment >= 0 {
+                deploymentCounts[Int(h.deployment)].requests += requests
+                if h.failed { deploymentCounts[Int(h.deployment)].failed += requests }
             }
             hourly[bucket].requests += requests
             if let cost { hourly[bucket].cost += cost; hourly[bucket].costRequests += requests }
             if let strongCost { hourly[bucket].strong += strongCost; hourly[bucket].strongRequests += requests }
-            if info.throttle { hourly[bucket].throttled += requests }
+            if h.throttle { hourly[bucket].throttled += requests }
 
-            if !info.failed {
-                if info.family == "anthropic" {
+            if !h.failed {
+                if h.anthropic {
                     haiku.claudeRequests += requests
                     hourly[bucket].claude += requests
-                    if info.haiku { haiku.haikuRequests += requests; hourly[bucket].haiku += requests }
+                    if h.haiku { haiku.haikuRequests += requests; hourly[bucket].haiku += requests }
                 }
-                if info.cheapFamily >= 0 {
-                    familyCounts[Int(info.cheapFamily)].tiered += requests
-                    if info.tier == .cheap { familyCounts[Int(info.cheapFamily)].cheap += requests }
+                if h.cheapFamily >= 0 {
+                    familyCounts[Int(h.cheapFamily)].tiered += requests
+                    if h.cheapTier { familyCounts[Int(h.cheapFamily)].cheap += requests }
                 }
                 if let cost, let strongCost, let cheapCost {
                     counterfactual.actual += cost; counterfactual.strong += strongCost; counterfactual.cheap += cheapCost
@@ -362,25 +416,24 @@ struct Plan {
                 } else {
                     counterfactual.excluded += requests
                 }
-                if info.routerFallbackCounted {
+                if h.fallbackCounted {
                     fallback.routerResolvedRequests += requests
                     hourly[bucket].routerResolved += requests
-                    if info.routerFallbackHit { fallback.routerFallbacks += requests; hourly[bucket].routerFallbacks += requests }
+                    if h.fallbackHit { fallback.routerFallbacks += requests; hourly[bucket].routerFallbacks += requests }
                 }
             }
-            if info.router >= 0 {
-                let r = Int(info.router)
-                routerSums[r].sums.add(requests, tokens, cost: cost, failed: info.failed, throttle: info.throttle)
-                if !info.failed {
-                    if let model = info.effectiveModel {
-                        var served = routerSums[r].served[model] ?? (0, 0, 0, true)
-                        served.requests += requests
-                        served.tokens += tokens.total
-                        if let cost { served.cost += cost } else { served.costKnown = false }
-                        routerSums[r].served[model] = served
-                        if info.family == "anthropic" {
+            if h.router >= 0 {
+                let r = Int(h.router)
+                routerSums[r].sums.add(requests, tokens, cost: cost, failed: h.failed, throttle: h.throttle)
+                if !h.failed {
+                    if h.served >= 0 {
+                        let s = Int(h.served)
+                        servedSums[s].requests += requests
+                        servedSums[s].tokens += tokens.total
+                        if let cost { servedSums[s].cost += cost } else { servedSums[s].costKnown = false }
+                        if h.anthropic {
                             routerSums[r].claude += requests
-                            if info.haiku { routerSums[r].haiku += requests }
+                            if h.haiku { routerSums[r].haiku += requests }
                         }
                     } else {
                         routerSums[r].unresolved += requests
@@ -402,6 +455,19 @@ struct Plan {
                     loggedComparable += cells.loggedCostUSD[i]
                 }
             }
+        }
+        for (index, code) in codes.enumerated() where codeCounts[index] > 0 { byCode[code, default: 0] += codeCounts[index] }
+        var unpricedKeys: [String: UnpricedModel] = [:]
+        for (index, label) in unpricedLabels.enumerated() {
+            for (r, count) in unpricedCounts[index].enumerated() where count > 0 {
+                let reason = Self.reasons[r].rawValue
+                byReason[reason, default: 0] += count
+                unpricedKeys["\(index)\u{1}\(r)"] = UnpricedModel(model: label.0, region: label.1, reason: reason, requests: count)
+            }
+        }
+        var servedByRouterSlot = [[String: (requests: Int64, tokens: Int64, cost: Double, costKnown: Bool)]](repeating: [:], count: routerNames.count)
+        for (index, pair) in servedPairs.enumerated() where servedSums[index].requests > 0 {
+            servedByRouterSlot[Int(pair.0)][pair.1] = servedSums[index]
         }
 
         // Totals.
@@ -445,6 +511,7 @@ struct Plan {
         var routerRows: [RouterMetrics] = []
         for (index, id) in routerNames.enumerated() {
             let r = routerSums[index]
+            let served = servedByRouterSlot[index]
             let isBedrock = dims.indices.contains { routerOf[$0] == id && dims[$0].router != nil }
             var row = RouterMetrics(router: id, kind: isBedrock ? "bedrock" : "litellm", configured: definitions[id] != nil,
                                     strongModel: counterparts[id]?.strong, cheapModel: counterparts[id]?.cheap,
@@ -452,19 +519,19 @@ struct Plan {
             row.requests = r.sums.requests
             row.costUSD = r.sums.pricedRequests > 0 ? r.sums.cost : nil
             row.unresolved = r.unresolved
-            let resolved = r.served.values.reduce(0) { $0 + $1.requests }
-            let tokens = r.served.values.reduce(0) { $0 + $1.tokens }
-            let allCostKnown = r.served.values.allSatisfy(\.costKnown)
-            let cost = r.served.values.reduce(0.0) { $0 + $1.cost }
-            row.served = r.served.map { model, s in
+            let resolved = served.values.reduce(0) { $0 + $1.requests }
+            let tokens = served.values.reduce(0) { $0 + $1.tokens }
+            let allCostKnown = served.values.allSatisfy(\.costKnown)
+            let cost = served.values.reduce(0.0) { $0 + $1.cost }
+            row.served = served.map { model, s in
                 ServedShare(model: model, tier: catalog.tier(of: model), requests: s.requests, share: ratio(s.requests, resolved) ?? 0,
                             tokenShare: tokens > 0 ? Double(s.tokens) / Double(tokens) : nil,
                             costShare: allCostKnown && cost > 0 ? s.cost / cost : nil)
             }.sorted { ($1.requests, $0.model) < ($0.requests, $1.model) }
-            let tiered = r.served.filter { catalog.tier(of: $0.key) != nil }
+            let tiered = served.filter { catalog.tier(of: $0.key) != nil }
             let cheap = tiered.filter { catalog.tier(of: $0.key) == .cheap }.values.reduce(0) { $0 + $1.requests }
             row.cheapRatio = ratio(cheap, tiered.values.reduce(0) { $0 + $1.requests })
-            if let fallbackModel = definitions[id]?.fallback { row.fallbackRate = ratio(r.served[fallbackModel]?.requests ?? 0, resolved) }
+            if let fallbackModel = definitions[id]?.fallback { row.fallbackRate = ratio(served[fallbackModel]?.requests ?? 0, resolved) }
             if r.any {
                 row.counterfactualStrongUSD = r.counterfactual.strong
                 row.counterfactualCheapUSD = r.counterfactual.cheap
