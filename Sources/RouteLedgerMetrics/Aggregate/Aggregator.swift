@@ -60,6 +60,7 @@ public enum Aggregator {
             standaloneOutcome[index] = key.failed ? (fellBack ? 2 : 3) : (fellBack ? 1 : 0)
         }
 
+        let tenantStateSlot = tenants.map { state.tenantSlot($0) }
         var latencyCounts = GroupCounts(groups: groups.count)
         var ttftCounts = GroupCounts(groups: groups.count)
 
@@ -80,8 +81,7 @@ public enum Aggregator {
         }
         func flushMinute() {
             for t in touchedTenants {
-                state.tenantMinutes[TenantMinute(minute: currentMinute, tenant: tenants[t])] =
-                    MinuteCounts(requests: minuteRequests[t], throttled: minuteThrottled[t])
+                state.addMinute(currentMinute, tenantSlot: tenantStateSlot[t], requests: minuteRequests[t], throttled: minuteThrottled[t])
                 minuteRequests[t] = 0
                 minuteThrottled[t] = 0
             }

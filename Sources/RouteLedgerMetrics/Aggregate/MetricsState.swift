@@ -161,6 +161,13 @@ public struct TenantMinute: Hashable, Sendable {
     public var tenant: String?
 }
 
+public struct MinuteColumns: Sendable, Equatable {
+    public var minute: [Int32] = []
+    public var tenant: [Int32] = []
+    public var requests: [Int64] = []
+    public var throttled: [Int64] = []
+}
+
 public struct MinuteCounts: Sendable, Equatable {
     public var requests: Int64 = 0
     public var throttled: Int64 = 0
@@ -177,7 +184,11 @@ public struct MetricsState: Sendable {
     public var cells = CellColumns()
     public var latency: [LatencyGroup: ExactHistogram] = [:]
     public var ttft: [LatencyGroup: ExactHistogram] = [:]
-    public var tenantMinutes: [TenantMinute: MinuteCounts] = [:]
+    /// Tenants of `minutes`, by slot.
+    public private(set) var tenantNames: [String?] = []
+    private var tenantSlots: [String?: Int32] = [:]
+    /// Requests and throttles per (minute, tenant slot), appended a minute at a time: a multiset, like the cells.
+    public private(set) var minutes = MinuteColumns()
 
     public init() {}
 
@@ -189,6 +200,31 @@ public struct MetricsState: Sendable {
         return index
     }
 
+    public mutating func tenantSlot(_ tenant: String?) -> Int32 {
+        if let known = tenantSlots[tenant] { return known }
+        tenantNames.append(tenant)
+        tenantSlots[tenant] = Int32(tenantNames.count - 1)
+        return Int32(tenantNames.count - 1)
+    }
+
+    public mutating func addMinute(_ minute: Int32, tenantSlot: Int32, requests: Int64, throttled: Int64) {
+        minutes.minute.append(minute)
+        minutes.tenant.append(tenantSlot)
+        minutes.requests.append(requests)
+        minutes.throttled.append(throttled)
+    }
+
+    /// The per-minute counts summed by (minute, tenant name): what two states are compared on.
+    public var tenantMinutes: [TenantMinute: MinuteCounts] {
+        var totals: [TenantMinute: MinuteCounts] = [:]
+        for i in 0..<minutes.minute.count {
+            let key = TenantMinute(minute: minutes.minute[i], tenant: tenantNames[Int(minutes.tenant[i])])
+            totals[key, default: MinuteCounts()].requests += minutes.requests[i]
+            totals[key, default: MinuteCounts()].throttled += minutes.throttled[i]
+        }
+        return totals
+    }
+
     public mutating func merge(_ other: MetricsState) {
         let mapping = other.dimensions.map { index(of: $0) }
         for i in 0..<other.cells.count {
@@ -196,9 +232,10 @@ public struct MetricsState: Sendable {
         }
         for (group, histogram) in other.latency { latency[group, default: ExactHistogram()].merge(histogram) }
         for (group, histogram) in other.ttft { ttft[group, default: ExactHistogram()].merge(histogram) }
-        for (key, counts) in other.tenantMinutes {
-            tenantMinutes[key, default: MinuteCounts()].requests += counts.requests
-            tenantMinutes[key, default: MinuteCounts()].throttled += counts.throttled
+        let tenantMapping = other.tenantNames.map { tenantSlot($0) }
+        for i in 0..<other.minutes.minute.count {
+            addMinute(other.minutes.minute[i], tenantSlot: tenantMapping[Int(other.minutes.tenant[i])],
+                      requests: other.minutes.requests[i], throttled: other.minutes.throttled[i])
         }
     }
 

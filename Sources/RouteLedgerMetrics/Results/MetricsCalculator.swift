@@ -136,9 +136,19 @@ struct Plan {
         return Int32(names.count - 1)
     }
 
+    var epochCache: [String: [(Int32, TokenPrices?)]] = [:]
+
     /// Price epochs of `model` in `region`, as (first hour, prices) sorted by hour, covering the window.
-    func epochs(_ model: String?, region: String?) -> [(Int32, TokenPrices?)] {
+    mutating func epochs(_ model: String?, region: String?) -> [(Int32, TokenPrices?)] {
         guard let model else { return [(Int32.min, nil)] }
+        let key = "\(model)\u{1}\(region ?? "")"
+        if let cached = epochCache[key] { return cached }
+        let computed = computeEpochs(model, region: region)
+        epochCache[key] = computed
+        return computed
+    }
+
+    func computeEpochs(_ model: String, region: String?) -> [(Int32, TokenPrices?)] {
         var points: [Int64] = [Int64(hours.lowerBound) * CivilCalendar.microsPerHour]
         for change in catalog.changePoints(model: model) {
             let hour = floorDivide(change, CivilCalendar.microsPerHour)
@@ -678,14 +688,21 @@ struct Plan {
         var rows = rows
         let minutes = (hours.lowerBound * 60)..<(hours.upperBound * 60)
         var throttledMinutes = Set<Int32>()
-        for (key, counts) in state.tenantMinutes where counts.throttled > 0 && minutes.contains(key.minute) {
-            throttledMinutes.insert(key.minute)
+        let columns = state.minutes
+        for i in 0..<columns.minute.count where columns.throttled[i] > 0 && minutes.contains(columns.minute[i]) {
+            throttledMinutes.insert(columns.minute[i])
+        }
+        var bySlot = [Int64](repeating: 0, count: state.tenantNames.count)
+        var allInThrottled: Int64 = 0
+        if !throttledMinutes.isEmpty {
+            for i in 0..<columns.minute.count where throttledMinutes.contains(columns.minute[i]) {
+                bySlot[Int(columns.tenant[i])] += columns.requests[i]
+                allInThrottled += columns.requests[i]
+            }
         }
         var inThrottled: [String: Int64] = [:]
-        var allInThrottled: Int64 = 0
-        for (key, counts) in state.tenantMinutes where throttledMinutes.contains(key.minute) {
-            inThrottled[key.tenant ?? MetricsCalculator.noTenant, default: 0] += counts.requests
-            allInThrottled += counts.requests
+        for (slot, name) in state.tenantNames.enumerated() where bySlot[slot] > 0 {
+            inThrottled[name ?? MetricsCalculator.noTenant, default: 0] += bySlot[slot]
         }
         let quotaByTenant = Dictionary(calculator.quotas.map { ($0.tenant, $0) }, uniquingKeysWith: { a, _ in a })
         for index in rows.indices {

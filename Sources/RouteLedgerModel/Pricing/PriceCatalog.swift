@@ -163,7 +163,7 @@ public struct PriceCatalog: Sendable {
     }
 
     /// Haiku detection for the haiku ratio: by the model id, so new Haiku versions count without a catalog change.
-    public static func isHaiku(_ model: String) -> Bool { model.contains("haiku") }
+    public static func isHaiku(_ model: String) -> Bool { ModelIdentifier.containsBytes(model, "haiku") }
 
     /// This catalog with `other` laid over it: an entry with the same (model, region, effective date)
     /// is replaced, new ones are added; model and family definitions of `other` win.
