@@ -61,71 +61,81 @@ public enum Aggregator {
         }
 
         let tenantStateSlot = tenants.map { state.tenantSlot($0) }
-        var latencyCounts = GroupCounts(groups: groups.count)
-        var ttftCounts = GroupCounts(groups: groups.count)
-
-        var hourCells = [Cell](repeating: Cell(), count: keyCount)
+        let latencyCounts = GroupCounts(groups: groups.count)
+        let ttftCounts = GroupCounts(groups: groups.count)
+        // The row loop works on raw buffers: ten million rows through Swift array accessors pay for a
+        // uniqueness and bounds check on every field of every row.
+        let hourCells = UnsafeMutablePointer<Cell>.allocate(capacity: max(keyCount, 1))
+        hourCells.initialize(repeating: Cell(), count: max(keyCount, 1))
+        defer { hourCells.deallocate() }
+        let minuteRequests = UnsafeMutablePointer<Int64>.allocate(capacity: max(tenants.count, 1))
+        minuteRequests.initialize(repeating: 0, count: max(tenants.count, 1))
+        defer { minuteRequests.deallocate() }
+        let minuteThrottled = UnsafeMutablePointer<Int64>.allocate(capacity: max(tenants.count, 1))
+        minuteThrottled.initialize(repeating: 0, count: max(tenants.count, 1))
+        defer { minuteThrottled.deallocate() }
         var touched: [Int] = []
-        var currentHour = Int32.min
-        var minuteRequests = [Int64](repeating: 0, count: tenants.count)
-        var minuteThrottled = [Int64](repeating: 0, count: tenants.count)
         var touchedTenants: [Int] = []
+        var currentHour = Int32.min
         var currentMinute = Int32.min
-
-        func flushHour() {
-            for k in touched {
-                state.cells.append(hour: currentHour, dimensions: dimensionOf[k], hourCells[k])
-                hourCells[k] = Cell()
-            }
-            touched.removeAll(keepingCapacity: true)
-        }
-        func flushMinute() {
-            for t in touchedTenants {
-                state.addMinute(currentMinute, tenantSlot: tenantStateSlot[t], requests: minuteRequests[t], throttled: minuteThrottled[t])
-                minuteRequests[t] = 0
-                minuteThrottled[t] = 0
-            }
-            touchedTenants.removeAll(keepingCapacity: true)
-        }
-
         let unknown = Frame.unknown
+
         frame.timestamp.withUnsafeBufferPointer { ts in
         frame.key.withUnsafeBufferPointer { keyColumn in
+        frame.inputTokens.withUnsafeBufferPointer { inputColumn in
+        frame.outputTokens.withUnsafeBufferPointer { outputColumn in
+        frame.cacheReadTokens.withUnsafeBufferPointer { cacheReadColumn in
+        frame.cacheWriteTokens.withUnsafeBufferPointer { cacheWriteColumn in
+        frame.loggedCostUSD.withUnsafeBufferPointer { loggedColumn in
+        frame.logical.withUnsafeBufferPointer { logicalColumn in
+        frame.latencyMs.withUnsafeBufferPointer { latencyColumn in
+        frame.ttftMs.withUnsafeBufferPointer { ttftColumn in
+        standaloneOutcome.withUnsafeBufferPointer { outcomeOf in
             for row in rows {
                 let k = Int(keyColumn[row])
                 if let keep, !keep[k] { continue }
                 let micros = ts[row]
                 let hour = Int32(floorDivide(micros, CivilCalendar.microsPerHour))
                 if hour != currentHour {
-                    flushHour()
+                    for t in touched {
+                        state.cells.append(hour: currentHour, dimensions: dimensionOf[t], hourCells[t])
+                        hourCells[t] = Cell()
+                    }
+                    touched.removeAll(keepingCapacity: true)
                     currentHour = hour
                 }
-                if hourCells[k].requests == 0 { touched.append(k) }
-                hourCells[k].requests += 1
-                let input = frame.inputTokens[row], output = frame.outputTokens[row]
-                let cacheRead = frame.cacheReadTokens[row], cacheWrite = frame.cacheWriteTokens[row]
-                if input != unknown { hourCells[k].tokens.input += Int64(input) }
-                if output != unknown { hourCells[k].tokens.output += Int64(output) }
-                if cacheRead != unknown { hourCells[k].tokens.cacheRead += Int64(cacheRead) }
-                if cacheWrite != unknown { hourCells[k].tokens.cacheWrite += Int64(cacheWrite) }
-                let logged = frame.loggedCostUSD[row]
+                let cell = hourCells + k
+                if cell.pointee.requests == 0 { touched.append(k) }
+                cell.pointee.requests += 1
+                let input = inputColumn[row], output = outputColumn[row]
+                let cacheRead = cacheReadColumn[row], cacheWrite = cacheWriteColumn[row]
+                if input != unknown { cell.pointee.tokens.input += Int64(input) }
+                if output != unknown { cell.pointee.tokens.output += Int64(output) }
+                if cacheRead != unknown { cell.pointee.tokens.cacheRead += Int64(cacheRead) }
+                if cacheWrite != unknown { cell.pointee.tokens.cacheWrite += Int64(cacheWrite) }
+                let logged = loggedColumn[row]
                 if !logged.isNaN {
-                    hourCells[k].loggedCostRows += 1
-                    hourCells[k].loggedCostUSD += logged
+                    cell.pointee.loggedCostRows += 1
+                    cell.pointee.loggedCostUSD += logged
                 }
-                if frame.logical[row] == 0 {
-                    hourCells[k].logicalRequests += 1
-                    switch standaloneOutcome[k] {
-                    case 1: hourCells[k].gatewayFallbacks += 1
-                    case 2: hourCells[k].failedAfterFallback += 1
-                    case 3: hourCells[k].failedWithoutFallback += 1
+                if logicalColumn[row] == 0 {
+                    cell.pointee.logicalRequests += 1
+                    switch outcomeOf[k] {
+                    case 1: cell.pointee.gatewayFallbacks += 1
+                    case 2: cell.pointee.failedAfterFallback += 1
+                    case 3: cell.pointee.failedWithoutFallback += 1
                     default: break
                     }
                 }
                 guard detail.contains(row) else { continue }
                 let minute = Int32(floorDivide(micros, 60_000_000))
                 if minute != currentMinute {
-                    flushMinute()
+                    for t in touchedTenants {
+                        state.addMinute(currentMinute, tenantSlot: tenantStateSlot[t], requests: minuteRequests[t], throttled: minuteThrottled[t])
+                        minuteRequests[t] = 0
+                        minuteThrottled[t] = 0
+                    }
+                    touchedTenants.removeAll(keepingCapacity: true)
                     currentMinute = minute
                 }
                 let t = Int(tenantOf[k])
@@ -133,18 +143,22 @@ public enum Aggregator {
                 minuteRequests[t] += 1
                 if throttle[k] { minuteThrottled[t] += 1 }
 
-                let latency = frame.latencyMs[row], ttft = frame.ttftMs[row]
-                func record(_ group: Int32) {
-                    if latency != unknown { latencyCounts.add(latency, group: Int(group)) }
-                    if ttft != unknown { ttftCounts.add(ttft, group: Int(group)) }
+                let latency = latencyColumn[row], ttft = ttftColumn[row]
+                let model = modelGroup[k], deployment = deploymentGroup[k]
+                if model >= 0 {
+                    if latency != unknown { latencyCounts.add(latency, group: Int(model)) }
+                    if ttft != unknown { ttftCounts.add(ttft, group: Int(model)) }
                 }
-                if modelGroup[k] >= 0 { record(modelGroup[k]) }
-                if deploymentGroup[k] >= 0 { record(deploymentGroup[k]) }
+                if deployment >= 0 {
+                    if latency != unknown { latencyCounts.add(latency, group: Int(deployment)) }
+                    if ttft != unknown { ttftCounts.add(ttft, group: Int(deployment)) }
+                }
             }
+        }}}}}}}}}}}
+        for t in touched { state.cells.append(hour: currentHour, dimensions: dimensionOf[t], hourCells[t]) }
+        for t in touchedTenants {
+            state.addMinute(currentMinute, tenantSlot: tenantStateSlot[t], requests: minuteRequests[t], throttled: minuteThrottled[t])
         }
-        }
-        flushHour()
-        flushMinute()
         for (index, g) in groups.enumerated() {
             if let histogram = latencyCounts.histogram(index) { state.latency[g] = histogram }
             if let histogram = ttftCounts.histogram(index) { state.ttft[g] = histogram }
@@ -224,29 +238,35 @@ public enum Aggregator {
     }
 }
 
-/// Millisecond counts per latency group: dense below `denseLatencyLimit` (allocated on first use),
-/// a dictionary above it.
-struct GroupCounts {
-    var dense: [[UInt32]]
+/// Millisecond counts per latency group: one flat dense block below `denseLatencyLimit` (no per-row
+/// array checks), a dictionary above it.
+final class GroupCounts {
+    let groups: Int
+    let dense: UnsafeMutablePointer<UInt32>
     var overflow: [[UInt32: Int64]]
 
     init(groups: Int) {
-        dense = Array(repeating: [], count: groups)
+        self.groups = groups
+        let count = max(groups, 1) * Aggregator.denseLatencyLimit
+        dense = UnsafeMutablePointer<UInt32>.allocate(capacity: count)
+        dense.initialize(repeating: 0, count: count)
         overflow = Array(repeating: [:], count: groups)
     }
 
+    deinit { dense.deallocate() }
+
     @inline(__always)
-    mutating func add(_ value: UInt32, group: Int) {
+    func add(_ value: UInt32, group: Int) {
         if Int(value) < Aggregator.denseLatencyLimit {
-            if dense[group].isEmpty { dense[group] = [UInt32](repeating: 0, count: Aggregator.denseLatencyLimit) }
-            dense[group][Int(value)] += 1
+            dense[group &* Aggregator.denseLatencyLimit &+ Int(value)] &+= 1
         } else {
             overflow[group][value, default: 0] += 1
         }
     }
 
     func histogram(_ group: Int) -> ExactHistogram? {
-        let histogram = ExactHistogram(dense: dense[group], overflow: overflow[group])
+        let slice = UnsafeBufferPointer(start: dense + group * Aggregator.denseLatencyLimit, count: Aggregator.denseLatencyLimit)
+        let histogram = ExactHistogram(dense: slice, overflow: overflow[group])
         return histogram.total > 0 ? histogram : nil
     }
 }

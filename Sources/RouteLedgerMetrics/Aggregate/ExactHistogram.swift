@@ -10,8 +10,8 @@ public struct ExactHistogram: Sendable, Equatable {
     public init() {}
 
     /// From dense counts indexed by value, plus values too large for the dense range.
-    init(dense: [UInt32], overflow: [UInt32: Int64]) {
-        for (value, count) in dense.enumerated() where count != 0 {
+    init<C: Collection>(dense: C, overflow: [UInt32: Int64]) where C.Element == UInt32, C.Index == Int {
+        for (value, count) in zip(dense.indices, dense) where count != 0 {
             values.append(UInt32(value))
             counts.append(Int64(count))
             total += Int64(count)
