@@ -348,99 +348,170 @@ struct Plan {
         let hourCount = max(0, Int(hours.upperBound - hours.lowerBound))
         var hourly = [Bucket](repeating: Bucket(), count: hourCount)
 
-        for i in inWindow {
-            let d = Int(cells.dimensions[i])
+        // Pass 1, per cell: only what depends on the cell's hour (its price epoch, its hourly bucket); the rest
+        // is summed per combination and rolled up once per combination below.
+        struct DimSums {
+            var requests: Int64 = 0
+            var tokens = TokenCounts()
+            var cost = 0.0, priced: Int64 = 0
+            var unpriced: (Int64, Int64, Int64, Int64, Int64) = (0, 0, 0, 0, 0)
+            var cfActual = 0.0, cfStrong = 0.0, cfCheap = 0.0, cfRequests: Int64 = 0, cfExcluded: Int64 = 0
+            var loggedRows: Int64 = 0, loggedUSD = 0.0, comparable: Int64 = 0, comparableCatalog = 0.0, comparableLogged = 0.0
+        }
+        var dimSums = [DimSums](repeating: DimSums(), count: dims.count)
+        dimSums.withUnsafeMutableBufferPointer { acc in
+        hot.withUnsafeBufferPointer { hot in
+        hourly.withUnsafeMutableBufferPointer { hourly in
+            for i in inWindow {
+                let d = Int(cells.dimensions[i])
+                let h = hot[d]
+                let hour = cells.hour[i]
+                let requests = cells.requests[i]
+                let bucket = Int(hour - hours.lowerBound)
+
+                // Gateway outcomes ride on every cell, outcome-only cells included.
+                let logical = cells.logicalRequests[i]
+                if logical != 0 || cells.gatewayFallbacks[i] != 0 || cells.failedAfterFallback[i] != 0
+                    || cells.failedWithoutFallback[i] != 0 || cells.retriedSuccesses[i] != 0 {
+                    fallback.logicalRequests += logical
+                    fallback.gatewayFallbacks += cells.gatewayFallbacks[i]
+                    fallback.retriedSuccesses += cells.retriedSuccesses[i]
+                    fallback.failedAfterFallback += cells.failedAfterFallback[i]
+                    fallback.failedWithoutFallback += cells.failedWithoutFallback[i]
+                    hourly[bucket].logical += logical
+                    hourly[bucket].gatewayFallbacks += cells.gatewayFallbacks[i]
+                }
+                guard requests > 0 else { continue }
+                let tokens = TokenCounts(input: cells.input[i], output: cells.output[i], cacheRead: cells.cacheRead[i],
+                                         cacheWrite: cells.cacheWrite[i])
+
+                var cost: Double?
+                var reason = 0
+                if h.failed && tokens.total == 0 {
+                    cost = 0
+                } else if h.reason != 0 {
+                    reason = Int(h.reason)
+                } else if let prices = price(h.prices, hour) {
+                    cost = prices.cost(of: tokens)
+                    if cost == nil { reason = 5 }
+                } else {
+                    reason = 4
+                }
+                var strongCost: Double?, cheapCost: Double?
+                if !h.failed, let cost, h.hasModel {
+                    strongCost = h.strongIsSelf ? cost : price(h.strong, hour)?.cost(of: tokens)
+                    cheapCost = h.cheapIsSelf ? cost : price(h.cheap, hour)?.cost(of: tokens)
+                }
+
+                acc[d].requests += requests
+                acc[d].tokens += tokens
+                if let cost {
+                    acc[d].cost += cost
+                    acc[d].priced += requests
+                } else {
+                    switch reason {
+                    case 1: acc[d].unpriced.0 += requests
+                    case 2: acc[d].unpriced.1 += requests
+                    case 3: acc[d].unpriced.2 += requests
+                    case 4: acc[d].unpriced.3 += requests
+                    default: acc[d].unpriced.4 += requests
+                    }
+                }
+                if !h.failed {
+                    if let cost, let strongCost, let cheapCost {
+                        acc[d].cfActual += cost; acc[d].cfStrong += strongCost; acc[d].cfCheap += cheapCost
+                        acc[d].cfRequests += requests
+                    } else {
+                        acc[d].cfExcluded += requests
+                    }
+                }
+                let loggedRows = cells.loggedCostRows[i]
+                if loggedRows > 0 {
+                    acc[d].loggedRows += loggedRows
+                    acc[d].loggedUSD += cells.loggedCostUSD[i]
+                    if loggedRows == requests, let cost {
+                        acc[d].comparable += requests
+                        acc[d].comparableCatalog += cost
+                        acc[d].comparableLogged += cells.loggedCostUSD[i]
+                    }
+                }
+                hourly[bucket].requests += requests
+                if let cost { hourly[bucket].cost += cost; hourly[bucket].costRequests += requests }
+                if let strongCost { hourly[bucket].strong += strongCost; hourly[bucket].strongRequests += requests }
+                if h.throttle { hourly[bucket].throttled += requests }
+                if !h.failed {
+                    if h.anthropic {
+                        hourly[bucket].claude += requests
+                        if h.haiku { hourly[bucket].haiku += requests }
+                    }
+                    if h.fallbackCounted {
+                        hourly[bucket].routerResolved += requests
+                        if h.fallbackHit { hourly[bucket].routerFallbacks += requests }
+                    }
+                }
+            }
+        }}}
+
+        // Pass 2, per combination: every roll-up.
+        for (d, used) in usedDims.enumerated() where used && dimSums[d].requests > 0 {
             let h = hot[d]
-            let hour = cells.hour[i]
-            let requests = cells.requests[i]
-            let bucket = Int(hour - hours.lowerBound)
-
-            // Gateway outcomes ride on every cell, outcome-only cells included.
-            let logical = cells.logicalRequests[i]
-            if logical != 0 || cells.gatewayFallbacks[i] != 0 || cells.failedAfterFallback[i] != 0 || cells.failedWithoutFallback[i] != 0
-                || cells.retriedSuccesses[i] != 0 {
-                fallback.logicalRequests += logical
-                fallback.gatewayFallbacks += cells.gatewayFallbacks[i]
-                fallback.retriedSuccesses += cells.retriedSuccesses[i]
-                fallback.failedAfterFallback += cells.failedAfterFallback[i]
-                fallback.failedWithoutFallback += cells.failedWithoutFallback[i]
-                hourly[bucket].logical += logical
-                hourly[bucket].gatewayFallbacks += cells.gatewayFallbacks[i]
+            let a = dimSums[d]
+            let requests = a.requests, tokens = a.tokens
+            let unpricedTotal = a.unpriced.0 + a.unpriced.1 + a.unpriced.2 + a.unpriced.3 + a.unpriced.4
+            func add(_ sums: inout Sums) {
+                sums.requests += requests
+                if h.failed { sums.failed += requests }
+                if h.throttle { sums.throttled += requests }
+                sums.tokens += tokens
+                sums.cost += a.cost
+                sums.pricedRequests += a.priced
+                sums.unpricedRequests += unpricedTotal
             }
-            guard requests > 0 else { continue }
-            let tokens = TokenCounts(input: cells.input[i], output: cells.output[i], cacheRead: cells.cacheRead[i], cacheWrite: cells.cacheWrite[i])
-
-            // Price.
-            var cost: Double?
-            var reason = 0
-            if h.failed && tokens.total == 0 {
-                cost = 0
-            } else if h.reason != 0 {
-                reason = Int(h.reason)
-            } else if let prices = price(h.prices, hour) {
-                cost = prices.cost(of: tokens)
-                if cost == nil { reason = 5 }
-            } else {
-                reason = 4
-            }
-            var strongCost: Double?, cheapCost: Double?
-            if !h.failed, let cost, h.hasModel {
-                strongCost = h.strongIsSelf ? cost : price(h.strong, hour)?.cost(of: tokens)
-                cheapCost = h.cheapIsSelf ? cost : price(h.cheap, hour)?.cost(of: tokens)
-            }
-
-            totals.add(requests, tokens, cost: cost, failed: h.failed, throttle: h.throttle)
+            add(&totals)
             if h.failed { codeCounts[Int(h.errorCode)] += requests }
-            if reason != 0 { unpricedCounts[Int(h.unpricedLabel)][reason - 1] += requests }
-            modelSums[Int(h.model)].add(requests, tokens, cost: cost, failed: h.failed, throttle: h.throttle)
-            if cost != nil { modelHasCost[Int(h.model)] = true }
-            tenantSums[Int(h.tenant)].add(requests, tokens, cost: cost, failed: h.failed, throttle: h.throttle)
-            if cost != nil { tenantHasCost[Int(h.tenant)] = true }
+            for (r, count) in [a.unpriced.0, a.unpriced.1, a.unpriced.2, a.unpriced.3, a.unpriced.4].enumerated() where count > 0 {
+                unpricedCounts[Int(h.unpricedLabel)][r] += count
+            }
+            add(&modelSums[Int(h.model)])
+            if a.priced > 0 { modelHasCost[Int(h.model)] = true }
+            add(&tenantSums[Int(h.tenant)])
+            if a.priced > 0 { tenantHasCost[Int(h.tenant)] = true }
             if h.account >= 0 {
-                accountSums[Int(h.account)].add(requests, tokens, cost: cost, failed: h.failed, throttle: h.throttle)
-                if cost != nil { accountHasCost[Int(h.account)] = true }
+                add(&accountSums[Int(h.account)])
+                if a.priced > 0 { accountHasCost[Int(h.account)] = true }
             }
             if h.flow >= 0 { flowRequests[Int(h.flow)] += requests; flowRequests[Int(h.accountFlow)] += requests }
             if h.deployment >= 0 {
                 deploymentCounts[Int(h.deployment)].requests += requests
                 if h.failed { deploymentCounts[Int(h.deployment)].failed += requests }
             }
-            hourly[bucket].requests += requests
-            if let cost { hourly[bucket].cost += cost; hourly[bucket].costRequests += requests }
-            if let strongCost { hourly[bucket].strong += strongCost; hourly[bucket].strongRequests += requests }
-            if h.throttle { hourly[bucket].throttled += requests }
-
             if !h.failed {
                 if h.anthropic {
                     haiku.claudeRequests += requests
-                    hourly[bucket].claude += requests
-                    if h.haiku { haiku.haikuRequests += requests; hourly[bucket].haiku += requests }
+                    if h.haiku { haiku.haikuRequests += requests }
                 }
                 if h.cheapFamily >= 0 {
                     familyCounts[Int(h.cheapFamily)].tiered += requests
                     if h.cheapTier { familyCounts[Int(h.cheapFamily)].cheap += requests }
                 }
-                if let cost, let strongCost, let cheapCost {
-                    counterfactual.actual += cost; counterfactual.strong += strongCost; counterfactual.cheap += cheapCost
-                    counterfactual.requests += requests
-                } else {
-                    counterfactual.excluded += requests
-                }
+                counterfactual.actual += a.cfActual; counterfactual.strong += a.cfStrong; counterfactual.cheap += a.cfCheap
+                counterfactual.requests += a.cfRequests
+                counterfactual.excluded += a.cfExcluded
                 if h.fallbackCounted {
                     fallback.routerResolvedRequests += requests
-                    hourly[bucket].routerResolved += requests
-                    if h.fallbackHit { fallback.routerFallbacks += requests; hourly[bucket].routerFallbacks += requests }
+                    if h.fallbackHit { fallback.routerFallbacks += requests }
                 }
             }
             if h.router >= 0 {
                 let r = Int(h.router)
-                routerSums[r].sums.add(requests, tokens, cost: cost, failed: h.failed, throttle: h.throttle)
+                add(&routerSums[r].sums)
                 if !h.failed {
                     if h.served >= 0 {
                         let s = Int(h.served)
                         servedSums[s].requests += requests
                         servedSums[s].tokens += tokens.total
-                        if let cost { servedSums[s].cost += cost } else { servedSums[s].costKnown = false }
+                        servedSums[s].cost += a.cost
+                        if unpricedTotal > 0 { servedSums[s].costKnown = false }
                         if h.anthropic {
                             routerSums[r].claude += requests
                             if h.haiku { routerSums[r].haiku += requests }
@@ -448,22 +519,20 @@ struct Plan {
                     } else {
                         routerSums[r].unresolved += requests
                     }
-                    if let cost, let strongCost, let cheapCost {
-                        routerSums[r].counterfactual.actual += cost
-                        routerSums[r].counterfactual.strong += strongCost
-                        routerSums[r].counterfactual.cheap += cheapCost
+                    if a.cfRequests > 0 {
+                        routerSums[r].counterfactual.actual += a.cfActual
+                        routerSums[r].counterfactual.strong += a.cfStrong
+                        routerSums[r].counterfactual.cheap += a.cfCheap
                         routerSums[r].any = true
                     }
                 }
             }
-            if cells.loggedCostRows[i] > 0 {
-                logged.requests += cells.loggedCostRows[i]
-                logged.loggedUSD += cells.loggedCostUSD[i]
-                if cells.loggedCostRows[i] == requests, let cost {
-                    logged.comparableRequests += requests
-                    loggedCatalog += cost
-                    loggedComparable += cells.loggedCostUSD[i]
-                }
+            if a.loggedRows > 0 {
+                logged.requests += a.loggedRows
+                logged.loggedUSD += a.loggedUSD
+                logged.comparableRequests += a.comparable
+                loggedCatalog += a.comparableCatalog
+                loggedComparable += a.comparableLogged
             }
         }
         for (index, code) in codes.enumerated() where codeCounts[index] > 0 { byCode[code, default: 0] += codeCounts[index] }
