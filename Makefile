@@ -48,5 +48,10 @@ examples: demo
 	rm -rf reports/examples && mkdir -p reports/examples
 	cp -R $(DEMO_DIR)/reports/2026-11-03 reports/examples/
 
+## bench-report: release build; report metrics on a 10M-row synthetic ledger vs the same GROUP BYs in SQLite.
+bench-report: deps
+	$(SWIFT) build -c release --product routeledger
+	bench/report.sh
+
 clean:
 	rm -rf .build $(DEMO_DIR) bench-data
