@@ -80,18 +80,6 @@ public struct Cell: Sendable, Equatable {
     public var failedWithoutFallback: Int64 = 0
 
     public init() {}
-
-    public static func += (lhs: inout Cell, rhs: Cell) {
-        lhs.requests += rhs.requests
-        lhs.tokens += rhs.tokens
-        lhs.loggedCostRows += rhs.loggedCostRows
-        lhs.loggedCostUSD += rhs.loggedCostUSD
-        lhs.logicalRequests += rhs.logicalRequests
-        lhs.gatewayFallbacks += rhs.gatewayFallbacks
-        lhs.retriedSuccesses += rhs.retriedSuccesses
-        lhs.failedAfterFallback += rhs.failedAfterFallback
-        lhs.failedWithoutFallback += rhs.failedWithoutFallback
-    }
 }
 
 /// Cells as columns: one entry per (hour, dimensions) flushed by the aggregator. The same (hour, dimensions)

@@ -158,14 +158,6 @@ struct Plan {
             .enumerated().map { $0.offset == 0 ? (Int32.min, $0.element.1) : $0.element }
     }
 
-    @inline(__always)
-    static func prices(_ epochs: [(Int32, TokenPrices?)], _ hour: Int32) -> TokenPrices? {
-        if epochs.count == 1 { return epochs[0].1 }
-        var chosen = epochs[0].1
-        for (from, prices) in epochs where hour >= from { chosen = prices }
-        return chosen
-    }
-
     mutating func run(since: Int64, until: Int64) -> WindowMetrics {
         var metrics = WindowMetrics(since: since, until: until)
         let dims = state.dimensions
