@@ -2,8 +2,8 @@
 
 One run measures, on the same synthetic ledger (bench/make_ledger.py, cached under bench-data/) and window:
 
-1. `routeledger report --format json --timings`: frame load, metrics (the window's aggregate + compute, plus
-   the 7-day history pass the report also makes) and bytes per row, parsed from the `--timings` line;
+1. `routeledger report --format json --timings`: frame load, metrics (everything after the load, as the
+   `--timings` line reports it, with its aggregate / compute split when printed) and bytes per row;
 2. SQLite, the same headline aggregates as plain SQL through Python's `sqlite3` module (same SQLite library
    as the CLI; results land in Python without text parsing), two ways:
    a. per query: eight independent statements, each a GROUP BY over the window (totals, failures by code,
@@ -12,9 +12,10 @@ One run measures, on the same synthetic ledger (bench/make_ledger.py, cached und
       counts, latency p50/p90/p99 per model from a (model, latency) histogram and window functions);
    b. single scan: one GROUP BY over every dimension those need into a temp table, every roll-up from it,
       plus the latency histogram scan. The faster of the two is the baseline of the ratio.
-3. A cross-check: SQLite's answers against report.json (totals, tokens, failures by code, per-model requests,
-   failures, tokens, cost and latency percentiles, per-router served counts, Haiku ratios, per-day and
-   per-tenant requests and cost, Region flows). Any disagreement is printed and the run exits 1.
+3. A cross-check, in the warm-up and in every run: SQLite's answers against that run's report.json (totals,
+   tokens, failures by code, per-model requests, failures, tokens, cost and latency percentiles, per-router
+   served counts, Haiku ratios, per-day and per-tenant requests and cost, Region flows). Any disagreement is
+   printed and the run exits 1.
 
 Each timed step runs once to warm up, then BENCH_REPEATS times (default 5), interleaved; medians are reported.
 Targets: metrics over 10M rows < 1 s after load, and SQLite time / metrics time >= 10.
@@ -58,10 +59,10 @@ def log(message):
 
 # --- routeledger -------------------------------------------------------------------------------------------
 
-def run_routeledger(ledger, since, until, out):
+def run_routeledger(binary, ledger, since, until, out):
     shutil.rmtree(out, ignore_errors=True)
     started = time.perf_counter()
-    done = subprocess.run([BIN, "report", "--db", ledger, "--since", since, "--until", until, "--out", out,
+    done = subprocess.run([binary, "report", "--db", ledger, "--since", since, "--until", until, "--out", out,
                            "--format", "json", "--timings"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - started
     if done.returncode != 0:
@@ -369,7 +370,7 @@ def close(a, b, relative=1e-6, absolute=1.5e-6):
     return abs(a - b) <= max(relative * abs(b), absolute)
 
 
-def cross_check(report_path, sql, label):
+def cross_check(report_path, sql, label, quiet=False):
     with open(report_path) as handle:
         report = json.load(handle)
     problems = []
@@ -445,7 +446,7 @@ def cross_check(report_path, sql, label):
         log(f"\nCROSS-CHECK FAILED ({label} vs report.json): {len(problems)} disagreement(s)")
         for problem in problems:
             log(f"  {problem}")
-    else:
+    elif not quiet:
         log(f"cross-check {label} vs report.json: OK ({checked[0]} models, {checked[1]} routers, {checked[2]} days, "
             f"{checked[3]} tenants, {checked[4]} Region flows; totals, tokens, costs, percentiles)")
     return problems
@@ -488,48 +489,59 @@ def verdict(ok):
 def main():
     if not os.access(BIN, os.X_OK):
         raise SystemExit(f"{BIN} is missing: run `swift build -c release --product routeledger` (make bench-report does)")
+    # Every run uses one snapshot of the binary, even if it is rebuilt meanwhile.
+    work = tempfile.mkdtemp(prefix="rl-report-bench-")
     binary_mtime = os.stat(BIN).st_mtime
-    ledger, info = make_ledger.ensure_ledger(BIN, ROWS, DAYS, START, SEED, DATA, log=sys.stderr)
+    binary = os.path.join(work, "routeledger")
+    shutil.copy2(BIN, binary)
+    out = os.path.join(work, "reports")
+    try:
+        measure(binary, binary_mtime, out)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def measure(binary, binary_mtime, out):
+    ledger, info = make_ledger.ensure_ledger(binary, ROWS, DAYS, START, SEED, DATA, log=sys.stderr)
     since, until = info["since"], info["until"]
     since_us, until_us = make_ledger.day_micros(since), make_ledger.day_micros(until)
     size_mb = os.path.getsize(ledger) / 1e6
     log(f"ledger: {ledger} ({size_mb:,.0f} MB, {info['rows']:,} rows, "
         f"{'cached; ' if info['cached'] else ''}generated in {info['generation_seconds']} s)")
-    out = tempfile.mkdtemp(prefix="rl-report-bench-")
-    try:
-        log("warm-up …")
-        warm = run_routeledger(ledger, since, until, out)
-        engine_rows = warm["rows"]
-        if engine_rows != info["rows"]:
-            log(f"WARNING: the frame holds {engine_rows:,} rows, the ledger {info['rows']:,}")
-        per_query_warm, per_query = timed(sql_per_query, ledger, since_us, until_us)
-        single_warm, single = timed(sql_single_scan, ledger, since_us, until_us)
-        problems = cross_check(warm["report"], per_query, "SQLite per-query")
-        problems += cross_check(warm["report"], single, "SQLite single-scan")
-        problems += compare_sql(per_query, single)
-        log(f"warm-up: routeledger load {warm['load']:.2f} s, metrics {warm['metrics']:.2f} s; "
-            f"SQLite per-query {per_query_warm:.2f} s, single-scan {single_warm:.2f} s")
+    log("warm-up …")
+    warm = run_routeledger(binary, ledger, since, until, out)
+    engine_rows = warm["rows"]
+    if engine_rows != info["rows"]:
+        log(f"WARNING: the frame holds {engine_rows:,} rows, the ledger {info['rows']:,}")
+    per_query_warm, per_query = timed(sql_per_query, ledger, since_us, until_us)
+    single_warm, single = timed(sql_single_scan, ledger, since_us, until_us)
+    problems = cross_check(warm["report"], per_query, "SQLite per-query")
+    problems += cross_check(warm["report"], single, "SQLite single-scan")
+    problems += compare_sql(per_query, single)
+    log(f"warm-up: routeledger load {warm['load']:.2f} s, metrics {warm['metrics']:.2f} s; "
+        f"SQLite per-query {per_query_warm:.2f} s, single-scan {single_warm:.2f} s")
 
-        runs = {"load": [], "metrics": [], "aggregate": [], "compute": [], "wall": [], "per_query": [], "single": []}
-        for repeat in range(REPEATS):
-            engine = run_routeledger(ledger, since, until, out)
-            for key in ("load", "metrics", "aggregate", "compute", "wall"):
-                if engine[key] is not None:
-                    runs[key].append(engine[key])
-            seconds, _ = timed(sql_per_query, ledger, since_us, until_us)
-            runs["per_query"].append(seconds)
-            seconds, _ = timed(sql_single_scan, ledger, since_us, until_us)
-            runs["single"].append(seconds)
-            split = (f" (aggregate {engine['aggregate']:.3f} s, compute {engine['compute']:.3f} s)"
-                     if engine["aggregate"] is not None else "")
-            log(f"run {repeat + 1}: load {engine['load']:.2f} s, metrics {engine['metrics']:.3f} s{split}, "
-                f"report wall {engine['wall']:.2f} s; SQLite per-query {runs['per_query'][-1]:.2f} s, "
-                f"single-scan {runs['single'][-1]:.2f} s")
-    finally:
-        shutil.rmtree(out, ignore_errors=True)
+    runs = {"load": [], "metrics": [], "aggregate": [], "compute": [], "wall": [], "per_query": [], "single": []}
+    for repeat in range(REPEATS):
+        engine = run_routeledger(binary, ledger, since, until, out)
+        for key in ("load", "metrics", "aggregate", "compute", "wall"):
+            if engine[key] is not None:
+                runs[key].append(engine[key])
+        seconds, per_query = timed(sql_per_query, ledger, since_us, until_us)
+        runs["per_query"].append(seconds)
+        seconds, single = timed(sql_single_scan, ledger, since_us, until_us)
+        runs["single"].append(seconds)
+        # Every run is checked again (quietly): the report of each run against that run's SQL answers.
+        problems += cross_check(engine["report"], per_query, f"run {repeat + 1}, SQLite per-query", quiet=True)
+        problems += cross_check(engine["report"], single, f"run {repeat + 1}, SQLite single-scan", quiet=True)
+        split = (f" (aggregate {engine['aggregate']:.3f} s, compute {engine['compute']:.3f} s)"
+                 if engine["aggregate"] is not None else "")
+        log(f"run {repeat + 1}: load {engine['load']:.2f} s, metrics {engine['metrics']:.3f} s{split}, "
+            f"report wall {engine['wall']:.2f} s; SQLite per-query {runs['per_query'][-1]:.2f} s, "
+            f"single-scan {runs['single'][-1]:.2f} s")
 
     if os.stat(BIN).st_mtime != binary_mtime:
-        log("WARNING: .build/release/routeledger was rebuilt during the run; the runs may mix two binaries")
+        log("note: .build/release/routeledger was rebuilt during the run; every run used the snapshot taken at start")
     med = {key: statistics.median(values) for key, values in runs.items() if values}
     sqlite_best_name = "per-query" if med["per_query"] <= med["single"] else "single-scan"
     sqlite_best = min(med["per_query"], med["single"])
@@ -547,7 +559,7 @@ def main():
     except OSError:
         head = "?"
     built = datetime.datetime.fromtimestamp(binary_mtime, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    print(f"routeledger: .build/release/routeledger built {built} (git HEAD {head or '?'})")
+    print(f"routeledger: snapshot of .build/release/routeledger built {built} (git HEAD at the end of the run: {head or '?'})")
     print(f"median of {REPEATS} runs after one warm-up, interleaved\n")
     print("| measure | median | runs |")
     print("|---|---:|---|")
@@ -557,10 +569,10 @@ def main():
     print(f"| frame rows | {engine_rows:,} | |")
     print(f"| bytes per row (frame columns) | {warm['bytes_per_row']} | |")
     row("routeledger frame load", "load")
-    row("routeledger metrics (window + 7-day history pass)", "metrics")
+    row("routeledger metrics (total after load)", "metrics")
     if "aggregate" in med:
-        row("  of which window aggregate (single pass)", "aggregate")
-        row("  of which window compute", "compute")
+        row("  of which aggregate (one pass over the rows)", "aggregate")
+        row("  of which compute (price, roll up)", "compute")
     row("routeledger report, whole process", "wall")
     row("SQLite per-query (8 GROUP BY statements)", "per_query")
     row("SQLite single-scan (cube GROUP BY + roll-ups + latency)", "single")
@@ -569,7 +581,7 @@ def main():
     print(f"metrics over {engine_rows:,} rows = {med['metrics']:.3f} s (target < 1 s: {verdict(med['metrics'] < 1)})")
     if "aggregate" in med:
         single_pass = med["aggregate"] + med["compute"]
-        print(f"window aggregate + compute alone = {single_pass:.3f} s "
+        print(f"aggregate + compute alone = {single_pass:.3f} s "
               f"(< 1 s: {verdict(single_pass < 1)}; ratio {sqlite_best / single_pass:,.1f}×)")
     print(f"ratio SQLite / (load + metrics) = {ratio_total:,.1f}×   (for reference: load included)")
     print("\n| rows | bytes/row | load s | metrics s | sqlite s | sqlite/metrics | < 1 s | ≥ 10× |")
