@@ -28,6 +28,13 @@ public enum TimeExpression {
         return parseISO(text.trimmingCharacters(in: .whitespaces))
     }
 
+    /// Midnight (UTC) of a day given as `YYYY-MM-DD`, `today`, `yesterday` or `today-3d`; nil when the
+    /// text is not a time or is not a midnight.
+    public static func day(_ text: String, nowMicros: Int64) -> Int64? {
+        guard let micros = parse(text, nowMicros: nowMicros), micros % CivilCalendar.microsPerDay == 0 else { return nil }
+        return micros
+    }
+
     /// `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS[.fff]](Z|±HH:MM)`; a date means its midnight UTC.
     public static func parseISO(_ text: String) -> Int64? {
         if let day = CivilCalendar.parseDay(text) { return Int64(day) * CivilCalendar.microsPerDay }

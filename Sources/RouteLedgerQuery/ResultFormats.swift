@@ -64,13 +64,7 @@ extension SQLValue {
         }
     }
 
-    static func format(_ value: Double) -> String {
-        guard value.isFinite else { return value.isNaN ? "NaN" : (value > 0 ? "Infinity" : "-Infinity") }
-        var text = String(format: "%.6f", value)
-        while text.hasSuffix("0") { text.removeLast() }
-        if text.hasSuffix(".") { text.removeLast() }
-        return text == "-0" ? "0" : text
-    }
+    static func format(_ value: Double) -> String { NumberText.trimmed(value) }
 
     var isNumber: Bool {
         switch self {

@@ -136,3 +136,20 @@ import Testing
         #expect(TimeExpression.parse(text, nowMicros: Self.now) == nil)
     }
 }
+
+@Suite struct NumberAndDayTextTests {
+    @Test(arguments: [(0.25, 6, "0.25"), (3.0, 6, "3"), (-0.0000001, 6, "0"), (1.23456789, 4, "1.2346"),
+                      (105.882352941, 6, "105.882353"), (-2.5, 2, "-2.5"), (Double.nan, 6, "NaN")])
+    func trimmed(_ value: Double, _ decimals: Int, _ expected: String) {
+        #expect(NumberText.trimmed(value, decimals: decimals) == expected)
+    }
+
+    @Test func daysAreMidnights() {
+        let now = TimeExpression.parseISO("2026-11-22T07:30:00Z")!
+        #expect(TimeExpression.day("yesterday", nowMicros: now) == TimeExpression.parseISO("2026-11-21"))
+        #expect(TimeExpression.day("2026-11-03", nowMicros: now) == TimeExpression.parseISO("2026-11-03"))
+        #expect(TimeExpression.day("now", nowMicros: now) == nil)
+        #expect(TimeExpression.day("2026-11-03T01:00:00Z", nowMicros: now) == nil)
+        #expect(TimeExpression.day("2026-13-03", nowMicros: now) == nil)
+    }
+}

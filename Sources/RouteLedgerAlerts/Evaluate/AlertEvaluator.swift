@@ -233,10 +233,5 @@ public struct AlertEvaluator: Sendable {
 enum Formatting {
     static func iso(_ micros: Int64) -> String { CivilCalendar.formatTimestamp(micros) }
 
-    static func number(_ value: Double) -> String {
-        var text = String(format: "%.6f", value)
-        while text.hasSuffix("0") { text.removeLast() }
-        if text.hasSuffix(".") { text.removeLast() }
-        return text
-    }
+    static func number(_ value: Double) -> String { NumberText.trimmed(value) }
 }

@@ -62,15 +62,6 @@ struct Plan {
         var requests: Int64 = 0, failed: Int64 = 0, throttled: Int64 = 0
         var tokens = TokenCounts()
         var cost = 0.0, pricedRequests: Int64 = 0, unpricedRequests: Int64 = 0
-
-        @inline(__always)
-        mutating func add(_ requests: Int64, _ tokens: TokenCounts, cost: Double?, failed: Bool, throttle: Bool) {
-            self.requests += requests
-            if failed { self.failed += requests }
-            if throttle { throttled += requests }
-            self.tokens += tokens
-            if let cost { self.cost += cost; pricedRequests += requests } else { unpricedRequests += requests }
-        }
     }
 
     /// The per-cell view of an `Info`: plain values only, so reading it per cell retains nothing.
@@ -166,11 +157,11 @@ struct Plan {
 
         // Routers: configured ones, plus LiteLLM groups whose calls were served by both tiers.
         var groupTiers: [String: Set<ModelTier>] = [:]
-        var seenDims = [Bool](repeating: false, count: dims.count)
-        for i in inWindow where !seenDims[Int(cells.dimensions[i])] && cells.requests[i] > 0 {
-            seenDims[Int(cells.dimensions[i])] = true
-        }
-        for (d, seen) in seenDims.enumerated() where seen {
+        // Combinations with cells in the window (an outcome-only cell shares its combination with its first
+        // attempt's cell, which has requests).
+        var usedDims = [Bool](repeating: false, count: dims.count)
+        for i in inWindow { usedDims[Int(cells.dimensions[i])] = true }
+        for (d, used) in usedDims.enumerated() where used {
             let dim = dims[d]
             guard dim.sourceKind != .bedrock, !dim.failed, let group = dim.modelGroup, let model = dim.effectiveModel,
                   let tier = catalog.tier(of: model) else { continue }
@@ -201,8 +192,6 @@ struct Plan {
 
         // Resolve every combination once.
         var infos = [Info](repeating: Info(), count: dims.count)
-        var usedDims = [Bool](repeating: false, count: dims.count)
-        for i in inWindow { usedDims[Int(cells.dimensions[i])] = true }
         for (d, used) in usedDims.enumerated() where used {
             let dim = dims[d]
             var info = Info()

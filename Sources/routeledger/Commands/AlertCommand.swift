@@ -76,7 +76,7 @@ struct AlertCommand: ParsableCommand {
         let offset = Int64(configuration.nightlyUTCOffsetHours) * CivilCalendar.microsPerHour
         let dayStart: Int64
         if let day {
-            guard let start = TimeExpression.parse(day, nowMicros: now), start % CivilCalendar.microsPerDay == 0 else {
+            guard let start = TimeExpression.day(day, nowMicros: now) else {
                 throw ValidationError("--day: \"\(day)\" is not a day (YYYY-MM-DD, today, yesterday)")
             }
             dayStart = start - offset
@@ -97,11 +97,7 @@ struct AlertCommand: ParsableCommand {
 
 enum AlertOutput {
     static func number(_ value: Double?) -> String {
-        guard let value else { return "-" }
-        var text = String(format: "%.4f", value)
-        while text.hasSuffix("0") { text.removeLast() }
-        if text.hasSuffix(".") { text.removeLast() }
-        return text
+        value.map { NumberText.trimmed($0, decimals: 4) } ?? "-"
     }
 
     static func table(_ result: AlertRunResult) -> String {

@@ -75,7 +75,7 @@ struct ReportCommand: ParsableCommand {
             window = (start, end, Self.rangeLabel(start, end))
         } else {
             let text = day ?? "yesterday"
-            guard let start = TimeExpression.parse(text, nowMicros: now), start % CivilCalendar.microsPerDay == 0 else {
+            guard let start = TimeExpression.day(text, nowMicros: now) else {
                 throw ValidationError("--day: \"\(text)\" is not a day (YYYY-MM-DD, today, yesterday)")
             }
             window = (start, start + CivilCalendar.microsPerDay, CivilCalendar.formatDay(Int(start / CivilCalendar.microsPerDay)))
