@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "RouteLedgerStore", targets: ["RouteLedgerStore"]),
         .library(name: "RouteLedgerMetrics", targets: ["RouteLedgerMetrics"]),
         .library(name: "RouteLedgerReport", targets: ["RouteLedgerReport"]),
+        .library(name: "RouteLedgerReplay", targets: ["RouteLedgerReplay"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -50,11 +51,16 @@ let package = Package(
         .target(name: "RouteLedgerQuery", dependencies: [
             "RouteLedgerModel", "RouteLedgerConfig", .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
+        // Replay sits beside Report and Alerts: labelled pairs, the built-in predictor, threshold sweeps,
+        // router-quality metrics, recommendations, and the gateway rate-limit replay. No SQL, no files written.
+        .target(name: "RouteLedgerReplay", dependencies: [
+            "RouteLedgerModel", "RouteLedgerConfig", .product(name: "Yams", package: "Yams"),
+        ]),
         .target(name: "RouteLedgerSynth", dependencies: ["RouteLedgerModel", "CArchive", "CZlib"]),
         .executableTarget(name: "routeledger", dependencies: [
             "RouteLedgerModel", "RouteLedgerArchive", "RouteLedgerIngest", "RouteLedgerStore", "RouteLedgerSynth",
             "RouteLedgerConfig", "RouteLedgerMetrics", "RouteLedgerReport", "RouteLedgerQuery", "RouteLedgerAlerts",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "RouteLedgerReplay", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "RouteLedgerTestSupport", dependencies: ["RouteLedgerModel"], path: "Sources/RouteLedgerTestSupport"),
 
@@ -76,6 +82,7 @@ let package = Package(
         .testTarget(name: "QueryTests", dependencies: [
             "RouteLedgerQuery", "RouteLedgerMetrics", "RouteLedgerConfig", "RouteLedgerTestSupport",
         ]),
+        .testTarget(name: "ReplayTests", dependencies: ["RouteLedgerReplay", "RouteLedgerModel", "RouteLedgerTestSupport"]),
         .testTarget(name: "SynthTests", dependencies: ["RouteLedgerSynth", "RouteLedgerIngest", "RouteLedgerTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["RouteLedgerTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
     ]

@@ -9,7 +9,7 @@ struct RouteLedgerCommand: ParsableCommand {
         discussion: """
             Exit codes: 0 success; 1 --strict and something was rejected or warned; 2 usage or fatal error.
             """,
-        subcommands: [IngestCommand.self, ReportCommand.self, QueryCommand.self, AlertCommand.self, NightlyCommand.self, ConfigCommand.self, SynthCommand.self])
+        subcommands: [IngestCommand.self, ReportCommand.self, QueryCommand.self, AlertCommand.self, NightlyCommand.self, ReplayCommand.self, ReplayLimitsCommand.self, ConfigCommand.self, SynthCommand.self])
 
     /// ArgumentParser exits 64 on usage errors; RouteLedger publishes 2 for every usage or fatal error.
     static func main() {
