@@ -7,7 +7,7 @@ DEMO_DIR     = demo
 DEMO_DB      = $(DEMO_DIR)/routeledger.sqlite
 BIN          = .build/debug/routeledger
 
-.PHONY: deps build demo examples test bench-ingest bench-report clean
+.PHONY: deps build demo examples test bench-ingest bench-report bench-replay clean
 
 ## deps: install missing system libraries (apt-get when root; otherwise print the exact command).
 deps:
@@ -52,6 +52,12 @@ examples: demo
 bench-report: deps
 	$(SWIFT) build -c release --product routeledger
 	bench/report.sh
+
+## bench-replay: release build; threshold sweep over 10M scored requests vs a sort-and-scan baseline.
+bench-replay: deps
+	$(SWIFT) build -c release --product replay-bench
+	$(SWIFT) build -c release --product routeledger
+	bench/replay.sh
 
 clean:
 	rm -rf .build $(DEMO_DIR) bench-data

@@ -43,7 +43,7 @@ let package = Package(
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         .target(name: "RouteLedgerMetrics", dependencies: ["RouteLedgerModel", "RouteLedgerConfig", "RouteLedgerStore"]),
-        .target(name: "RouteLedgerReport", dependencies: ["RouteLedgerModel", "RouteLedgerMetrics"]),
+        .target(name: "RouteLedgerReport", dependencies: ["RouteLedgerModel", "RouteLedgerMetrics", "RouteLedgerReplay"]),
         .target(name: "RouteLedgerAlerts", dependencies: [
             "RouteLedgerModel", "RouteLedgerConfig", "RouteLedgerMetrics", "RouteLedgerStore", "CCrypto",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -62,6 +62,8 @@ let package = Package(
             "RouteLedgerConfig", "RouteLedgerMetrics", "RouteLedgerReport", "RouteLedgerQuery", "RouteLedgerAlerts",
             "RouteLedgerReplay", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // `make bench-replay`: the threshold sweep on ten million scored requests against a sort-and-scan baseline.
+        .executableTarget(name: "replay-bench", dependencies: ["RouteLedgerReplay"], path: "Sources/replay-bench"),
         .target(name: "RouteLedgerTestSupport", dependencies: ["RouteLedgerModel"], path: "Sources/RouteLedgerTestSupport"),
 
         .testTarget(name: "ModelTests", dependencies: ["RouteLedgerModel"]),
@@ -74,7 +76,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: [
             "RouteLedgerMetrics", "RouteLedgerStore", "RouteLedgerTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .testTarget(name: "ReportTests", dependencies: ["RouteLedgerReport", "RouteLedgerMetrics", "RouteLedgerTestSupport"]),
+        .testTarget(name: "ReportTests", dependencies: ["RouteLedgerReport", "RouteLedgerMetrics", "RouteLedgerReplay", "RouteLedgerTestSupport"]),
         .testTarget(name: "AlertsTests", dependencies: [
             "RouteLedgerAlerts", "RouteLedgerMetrics", "RouteLedgerConfig", "RouteLedgerStore", "RouteLedgerTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),

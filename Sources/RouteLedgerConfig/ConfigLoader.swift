@@ -121,7 +121,7 @@ struct NodeReader {
 
     mutating func read(_ root: Node, into config: inout Configuration) throws {
         let known: Set<String> = ["version", "ledger", "inputs", "prices", "reports", "routers", "tenant_keys",
-                                  "correlation_key", "quotas", "alerts", "notifiers", "nightly"]
+                                  "correlation_key", "quotas", "alerts", "notifiers", "nightly", "replay"]
         let pairs = try mapping(root, "", known: known)
         if let versionNode = pairs.first(where: { $0.0 == "version" })?.1 {
             let version = try integer(versionNode, "version")
@@ -143,6 +143,7 @@ struct NodeReader {
             case "quotas": config.quotas = try quotas(value, key)
             case "alerts": config.alerts = try rawSections(value, key, required: ["name", "metric"])
             case "notifiers": config.notifiers = try rawSections(value, key, required: ["kind"])
+            case "replay": config.replay = try replay(value, key)
             case "nightly":
                 for (nightlyKey, nightlyValue) in try mapping(value, key, known: ["utc_offset_hours"]) {
                     let keyPath = "nightly.\(nightlyKey)"
@@ -154,6 +155,32 @@ struct NodeReader {
             default: break
             }
         }
+    }
+
+    /// `replay:` adds a routing-replay section to every report: labels relative to the config file.
+    mutating func replay(_ node: Node, _ path: String) throws -> ReplaySettings {
+        var settings = ReplaySettings(labels: "", location: location(node, path))
+        var sawLabels = false
+        for (key, value) in try mapping(node, path, known: ["labels", "router", "target", "score_column", "folds", "seed"]) {
+            let keyPath = "\(path).\(key)"
+            switch key {
+            case "labels": settings.labels = try string(value, keyPath); sawLabels = true
+            case "router": settings.router = try string(value, keyPath)
+            case "target": settings.target = try string(value, keyPath)
+            case "score_column": settings.scoreColumn = try string(value, keyPath)
+            case "folds":
+                let folds = try integer(value, keyPath)
+                guard (2...50).contains(folds) else { throw error(value, keyPath, "folds must be within 2...50") }
+                settings.folds = Int(folds)
+            case "seed":
+                let seed = try integer(value, keyPath)
+                guard seed >= 0 else { throw error(value, keyPath, "seed must be >= 0") }
+                settings.seed = UInt64(seed)
+            default: break
+            }
+        }
+        guard sawLabels else { throw error(node, path, "replay needs labels: (a pairs file)") }
+        return settings
     }
 
     mutating func reports(_ node: Node, _ path: String) throws -> ReportSettings {

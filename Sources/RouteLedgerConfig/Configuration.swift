@@ -52,6 +52,23 @@ public struct ReportSettings: Sendable, Equatable {
 }
 
 /// Where a value sits in the config file, for messages that point at it.
+/// `replay:` in the config: which labelled prompts and router the report's replay section uses.
+public struct ReplaySettings: Sendable, Equatable {
+    public var labels: String
+    public var router: String?
+    public var target: String = "quality=0.95"
+    public var scoreColumn: String?
+    public var folds: Int = 5
+    public var seed: UInt64 = 0
+    public var location: ConfigLocation
+
+    public init(labels: String, router: String? = nil, location: ConfigLocation) {
+        self.labels = labels
+        self.router = router
+        self.location = location
+    }
+}
+
 public struct ConfigLocation: Sendable, Equatable, CustomStringConvertible {
     public var file: String
     public var keyPath: String
@@ -96,6 +113,8 @@ public struct Configuration: Sendable, Equatable {
     public var reports = ReportSettings()
     /// Hours added to UTC for the nightly job's "day that just ended" (0 = UTC).
     public var nightlyUTCOffsetHours: Int = 0
+    /// The routing-replay section of reports, when configured.
+    public var replay: ReplaySettings?
     public var routers: [RouterDefinition] = []
     public var tenantKeys: [String] = []
     public var correlationKey: String?

@@ -39,22 +39,28 @@ public struct ReportWriter: Sendable {
         var written: [String] = []
         for (name, contents) in files(for: document) {
             let target = folder.appendingPathComponent(name)
-            do {
-                try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-                let temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).tmp-\(getpid())")
-                try Data(contents.utf8).write(to: temporary)
-                guard rename(temporary.path, target.path) == 0 else {
-                    let reason = String(cString: strerror(errno))
-                    try? FileManager.default.removeItem(at: temporary)
-                    throw ReportWriteError(path: target.path, reason: reason)
-                }
-            } catch let error as ReportWriteError {
-                throw error
-            } catch {
-                throw ReportWriteError(path: target.path, reason: error.localizedDescription)
-            }
+            try Self.writeAtomically(Data(contents.utf8), to: target.path)
             written.append(target.path)
         }
         return written
+    }
+
+    /// Temp file beside the target, then rename: readers see the old file or the new one, never half of one.
+    public static func writeAtomically(_ data: Data, to path: String) throws {
+        let target = URL(fileURLWithPath: path)
+        do {
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).tmp-\(getpid())")
+            try data.write(to: temporary)
+            guard rename(temporary.path, target.path) == 0 else {
+                let reason = String(cString: strerror(errno))
+                try? FileManager.default.removeItem(at: temporary)
+                throw ReportWriteError(path: target.path, reason: reason)
+            }
+        } catch let error as ReportWriteError {
+            throw error
+        } catch {
+            throw ReportWriteError(path: target.path, reason: error.localizedDescription)
+        }
     }
 }

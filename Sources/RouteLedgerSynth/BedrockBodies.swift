@@ -43,10 +43,15 @@ extension BedrockFileGenerator {
         return [first, answer, max(20, prompt.promptBytes - first - answer)]
     }
 
-    mutating func text(_ w: inout JSONOut, _ target: Int) {
+    /// Writes a generated string value; returns the range of its (escaped) content in `w.bytes`.
+    @discardableResult
+    mutating func text(_ w: inout JSONOut, _ target: Int) -> Range<Int> {
         w.openString()
+        let start = w.bytes.count
         vocab.write(target: target, rng: &rng, into: &w.bytes)
+        let end = w.bytes.count
         w.closeString()
+        return start..<end
     }
 
     mutating func writeConverseRequest(_ w: inout JSONOut, prompt: Prompt, nativeNova: Bool) {
@@ -56,7 +61,10 @@ extension BedrockFileGenerator {
         for (k, bytes) in turns(prompt).enumerated() {
             w.beginObject()
             w.key("role"); w.string(k % 2 == 0 ? "user" : "assistant")
-            w.key("content"); w.beginArray(); w.beginObject(); w.key("text"); text(&w, bytes); w.endObject(); w.endArray()
+            w.key("content"); w.beginArray(); w.beginObject(); w.key("text")
+            let range = text(&w, bytes)
+            if k % 2 == 0 { lastUserText = range }
+            w.endObject(); w.endArray()
             w.endObject()
         }
         w.endArray()

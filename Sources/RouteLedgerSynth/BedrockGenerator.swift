@@ -49,6 +49,8 @@ struct BedrockFileGenerator {
     let spec: BedrockFileSpec
     let corruptRate: Double
     let withBodies: Bool
+    /// Collect a labels row (`PromptLabels`) for every tallied prompt-router record. Never changes the log bytes.
+    let withLabels: Bool
     /// Only lines before this index are tallied (the truncated file is re-run with the salvageable count).
     let lineLimit: Int
     var rng: Rng
@@ -60,11 +62,14 @@ struct BedrockFileGenerator {
     let identityArns: [[UInt8]]
     var result = UnitResult(source: .bedrock)
     var offloadPending: Bool
+    /// Escaped content of the last user turn written by `writeConverseRequest` (indices into its writer).
+    var lastUserText: Range<Int>?
 
-    init(spec: BedrockFileSpec, corruptRate: Double, withBodies: Bool, lineLimit: Int = .max) {
+    init(spec: BedrockFileSpec, corruptRate: Double, withBodies: Bool, withLabels: Bool = false, lineLimit: Int = .max) {
         self.spec = spec
         self.corruptRate = corruptRate
         self.withBodies = withBodies
+        self.withLabels = withLabels
         self.lineLimit = lineLimit
         rng = Rng(seed: spec.seed)
         offloadPending = spec.forceOffload
@@ -127,7 +132,10 @@ struct BedrockFileGenerator {
                 }
                 if kind == nil {
                     validLines.append((i, facts.requestId))
-                    if counted { tally(facts, millis: millis) }
+                    if counted {
+                        tally(facts, millis: millis)
+                        if withLabels && facts.call.router >= 0 { result.labels.append(labelRow(facts, line: i, millis: millis)) }
+                    }
                 }
             }
             w.bytes.append(UInt8(ascii: "\n"))
@@ -184,6 +192,12 @@ struct BedrockFileGenerator {
         var tenant: Int?
         var input = 0, output = 0, cacheRead = 0, cacheWrite = 0
         var retriedFailureCounted = false
+        /// For labels: the drawn input token count (also for failures), the prompt's size and turns, and the
+        /// escaped last user turn when the body was written.
+        var drawnInput = 0
+        var promptBytes = 0
+        var multiTurn = false
+        var userText: [UInt8]?
     }
 
     mutating func chooseCall() -> Call {
@@ -316,6 +330,9 @@ struct BedrockFileGenerator {
         let promptBytes = min(6000, input * 4)
         let systemBytes = cacheRead + cacheWrite > 0 ? min(4000, (cacheRead + cacheWrite) * 4) : (hasSystem ? rng.int(80...800) : 0)
         let outputBytes = max(8, min(5000, output * 4))
+        facts.drawnInput = input
+        facts.promptBytes = promptBytes
+        facts.multiTurn = multiTurn
 
         // The record.
         w.beginObject()
@@ -361,7 +378,9 @@ struct BedrockFileGenerator {
                     w.key("inputBodyS3Path"); w.string("s3://\(account.bucket)/\(relative)")
                 } else {
                     w.key("inputBodyJson")
+                    lastUserText = nil
                     writeRequestBody(&w, call: call, prompt: prompt)
+                    if withLabels && call.router >= 0, let range = lastUserText { facts.userText = Array(w.bytes[range]) }
                 }
             }
             if kind == .nonIntegerTokenCount {
@@ -404,6 +423,33 @@ struct BedrockFileGenerator {
     func writeSchema(_ w: inout JSONOut) {
         w.key("schemaType"); w.string("ModelInvocationLog")
         w.key("schemaVersion"); w.string("1.0")
+    }
+
+    // MARK: labels
+
+    /// The labels row of a tallied prompt-router record: the last user turn as the body holds it (or, without a
+    /// body, the text the generator would have written, from a separate stream), and scores from another stream.
+    func labelRow(_ f: Facts, line: Int, millis: Int64) -> LabelRow {
+        let text: [UInt8]
+        if let escaped = f.userText {
+            text = PromptLabels.unescapeJSON(escaped[...])
+        } else {
+            var textRng = Rng(seed: SplitMix64.derive(spec.seed, stream: PromptLabels.textStream, index: UInt64(line)))
+            var target = f.promptBytes
+            if f.multiTurn && f.promptBytes > 200 {
+                let first = f.promptBytes * textRng.int(20...40) / 100
+                let answer = f.promptBytes * textRng.int(20...40) / 100
+                target = max(20, f.promptBytes - first - answer)
+            }
+            text = PromptLabels.unescapeJSON(vocab.text(target: target, rng: &textRng)[...])
+        }
+        var scoreRng = Rng(seed: SplitMix64.derive(spec.seed, stream: PromptLabels.scoreStream, index: UInt64(line)))
+        let tiers = PromptLabels.tiers(router: f.call.router)
+        let scores = PromptLabels.scores(kind: .of(text), routedStrong: f.call.model == tiers.strong, rng: &scoreRng)
+        let tokens = f.error == nil ? f.input : f.drawnInput
+        return LabelRow(millis: millis, requestId: f.requestId,
+                        line: PromptLabels.row(requestId: f.requestId, text: text, inputTokens: tokens,
+                                               router: f.call.router, scores: scores))
     }
 
     // MARK: tally

@@ -28,6 +28,10 @@ enum Catalog {
               price: (0.72, 0.72, 0, 0)),
     ]
 
+    /// (strong, cheap) model of each prompt router, by `Call.router`: 0 the account's own router, 1 the default
+    /// `anthropic.claude:1` router. A router's served model is always one of its two tiers.
+    static let promptRouterTiers: [(strong: Int, cheap: Int)] = [(sonnet, haiku), (sonnet, haiku)]
+
     struct Region: Sendable {
         let name: String
         /// System inference-profile prefix of the Region's geography.

@@ -30,10 +30,13 @@ public struct SynthOptions: Sendable {
     public var overwrite: Bool
     /// Worker threads; the output does not depend on it.
     public var threads: Int
+    /// Also write a labelled-pairs file (`pairs.csv` columns) for the prompt-router records here. Must lie outside
+    /// `outputDirectory` (an ingest of that folder must not read it). Does not change any log byte.
+    public var labelsPath: String?
 
     public init(records: Int, seed: UInt64, days: Int, outputDirectory: String, bundle: SynthBundle = .none,
                 corruptRate: Double = 0, startDay: String = "2026-11-01", withBodies: Bool = true,
-                litellmShare: Double = 0.2, overwrite: Bool = false, threads: Int = 2) {
+                litellmShare: Double = 0.2, overwrite: Bool = false, threads: Int = 2, labelsPath: String? = nil) {
         self.records = records
         self.seed = seed
         self.days = days
@@ -45,6 +48,7 @@ public struct SynthOptions: Sendable {
         self.litellmShare = litellmShare
         self.overwrite = overwrite
         self.threads = threads
+        self.labelsPath = labelsPath
     }
 }
 

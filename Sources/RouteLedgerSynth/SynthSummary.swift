@@ -47,6 +47,12 @@ public struct SynthSummary: Sendable, Codable, Equatable {
 
     public var expected: Expected
 
+    /// Rows of the labels file (one per readable prompt-router record, = `expected.bedrock.routerRequests`);
+    /// nil when no labels file was asked for.
+    public var labelledPrompts: Int? = nil
+    /// The labels file as given in the options; nil when none was written.
+    public var labelsPath: String? = nil
+
     public struct FileCounts: Sendable, Codable, Equatable {
         public var bedrockLogFiles: Int
         public var bedrockOffloadFiles: Int

@@ -22,6 +22,10 @@ public enum Synthesizer {
         guard (0...1).contains(options.litellmShare) else { throw SynthError.invalidOption("litellmShare must be in 0...1") }
         guard options.threads >= 1 else { throw SynthError.invalidOption("threads must be >= 1") }
         guard !options.outputDirectory.isEmpty else { throw SynthError.invalidOption("outputDirectory is empty") }
+        if let labelsPath = options.labelsPath {
+            guard !labelsPath.isEmpty else { throw SynthError.invalidOption("labelsPath is empty") }
+            try PromptLabels.checkOutside(labels: labelsPath, out: options.outputDirectory, overwrite: options.overwrite)
+        }
         guard let startEpoch = CivilTime.parseDay(options.startDay) else {
             throw SynthError.invalidOption("startDay must be YYYY-MM-DD, got \(options.startDay)")
         }
@@ -45,6 +49,7 @@ public enum Synthesizer {
 
         var spendJSONL: [UInt8] = []
         var spendCSV = LiteLLMChunkGenerator.csvHeader
+        var labels: [LabelRow] = []
         var batchStart = 0
         while batchStart < units.count {
             let batch = Array(units[batchStart..<min(units.count, batchStart + batchSize)])
@@ -54,6 +59,7 @@ public enum Synthesizer {
                 aggregate.add(result)
                 spendJSONL.append(contentsOf: result.spendJSONL)
                 spendCSV.append(contentsOf: result.spendCSV)
+                labels.append(contentsOf: result.labels)
             }
             batchStart += batchSize
         }
@@ -73,7 +79,8 @@ public enum Synthesizer {
         var expected = aggregate.expected
         expected.litellm.costUSD = (expected.litellm.costUSD * 1e9).rounded() / 1e9
         expected.litellmSpend.costUSD = (expected.litellmSpend.costUSD * 1e9).rounded() / 1e9
-        let summary = SynthSummary(
+        if let labelsPath = options.labelsPath { try PromptLabels.write(labels, to: labelsPath) }
+        var summary = SynthSummary(
             seed: options.seed, startDay: options.startDay, days: options.days, requestedRecords: options.records,
             corruptRate: options.corruptRate, withBodies: options.withBodies, litellmShare: options.litellmShare,
             bundle: options.bundle, files: aggregate.files.sorted(), bundlePath: bundlePath, fileCounts: aggregate.fileCounts,
@@ -86,6 +93,10 @@ public enum Synthesizer {
             truncatedFile: aggregate.truncation, multiMemberFiles: aggregate.multiMember,
             delayedRecords: aggregate.delayed, offloadedInputBodies: aggregate.offloaded,
             bytesUncompressed: aggregate.bytesUncompressed, bytesWritten: aggregate.bytesWritten, expected: expected)
+        if options.labelsPath != nil {
+            summary.labelledPrompts = labels.count
+            summary.labelsPath = options.labelsPath
+        }
 
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -146,16 +157,19 @@ public enum Synthesizer {
     static func run(_ unit: Unit, options: SynthOptions) throws -> UnitResult {
         switch unit {
         case .bedrock(let spec):
-            var generator = BedrockFileGenerator(spec: spec, corruptRate: options.corruptRate, withBodies: options.withBodies)
+            let withLabels = options.labelsPath != nil
+            var generator = BedrockFileGenerator(spec: spec, corruptRate: options.corruptRate, withBodies: options.withBodies,
+                                                 withLabels: withLabels)
             var result = try generator.generate()
             if let truncation = result.truncation {
                 // Count only what an ingest can salvage: re-run the same file, tallying the complete lines.
                 var again = BedrockFileGenerator(spec: spec, corruptRate: options.corruptRate, withBodies: options.withBodies,
-                                                 lineLimit: truncation.completeLinesBeforeDamage)
+                                                 withLabels: withLabels, lineLimit: truncation.completeLinesBeforeDamage)
                 let salvaged = try again.generate()
                 result.counts = salvaged.counts
                 result.delayed = salvaged.delayed
                 result.offloaded = salvaged.offloaded
+                result.labels = salvaged.labels
             }
             return result
         case .litellm(let spec):

@@ -31,6 +31,8 @@ struct UnitResult: Sendable {
     var multiMember = false
     var delayed = 0
     var offloaded = 0
+    /// Labels rows of this unit's prompt-router records (only when labels are on).
+    var labels: [LabelRow] = []
 }
 
 enum CorruptKind: Int, CaseIterable {

@@ -1,3 +1,4 @@
+import RouteLedgerReplay
 import RouteLedgerMetrics
 import RouteLedgerModel
 
@@ -41,6 +42,8 @@ public struct ReportDocument: Sendable, Equatable {
     public var priceCatalog: String
     public var configuredRouters: Int
     public var warnings: [String]
+    /// The routing replay of the config's `replay:` section, when configured.
+    public var replay: ReplayResult?
 
     public init(label: String, current: WindowMetrics, previous: WindowMetrics?, history: [SeriesPoint],
                 changes: [Change], priceCatalog: String, configuredRouters: Int, warnings: [String]) {

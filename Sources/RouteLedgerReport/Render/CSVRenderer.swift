@@ -61,6 +61,7 @@ public enum CSVRenderer {
         files.append(("daily.csv", csv(seriesHeader, series(document.history))))
         files.append(("unpriced_models.csv", csv(["model", "region", "reason", "requests"],
             m.unpricedModels.map { [$0.model, $0.region ?? "", $0.reason, String($0.requests)] })))
+        if let replay = document.replay { files.append(("replay_thresholds.csv", ReplayRenderer.csv(replay))) }
         return files
     }
 

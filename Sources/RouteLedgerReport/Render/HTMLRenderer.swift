@@ -63,6 +63,7 @@ private struct Page {
         litellmCost()
         unpriced()
         notes()
+        if let replay = document.replay { out += ReplayRenderer.htmlSection(replay) + "\n" }
         out += "<footer><p>RouteLedger · \(escapeHTML(ReportDocument.schema)) · price catalog \(escapeHTML(document.priceCatalog))"
         out += " · window \(escapeHTML(Formatting.timestamp(metrics.since))) to \(escapeHTML(Formatting.timestamp(metrics.until)))</p></footer>\n"
         out += "</main>\n</body>\n</html>\n"
@@ -80,6 +81,7 @@ private struct Page {
         for section in Self.sections {
             out += "<li><a href=\"#\(section.id)\">\(escapeHTML(section.title))</a></li>"
         }
+        if document.replay != nil { out += "<li><a href=\"#replay\">Routing replay</a></li>" }
         out += "</ul></nav>\n</header>\n"
     }
 

@@ -61,6 +61,7 @@ public enum JSONRenderer {
         } else {
             root["previous_window"] = .null
         }
+        if let replay = document.replay { root["replay"] = ReplayRenderer.json(replay) }
         return .object(root)
     }
 

@@ -196,7 +196,9 @@ public enum MarkdownRenderer {
             out += m.notes.map { "- \($0)" }
             out.append("")
         }
-        return out.joined(separator: "\n") + "\n"
+        var text = out.joined(separator: "\n") + "\n"
+        if let replay = document.replay { text += "\n" + ReplayRenderer.markdown(replay, heading: "##") }
+        return text
     }
 
     static func n(_ value: UInt32?) -> String { value.map { Formatting.grouped(Int64($0)) } ?? "–" }

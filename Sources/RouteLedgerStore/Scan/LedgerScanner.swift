@@ -115,6 +115,55 @@ public final class LedgerScanner {
         return sqlite3_step(statement) == SQLITE_ROW ? sqlite3_column_int64(statement, 0) : 0
     }
 
+    /// One request of a prompt router with the prompt body kept at ingest (`--keep-bodies`).
+    public struct RouterPrompt: Sendable {
+        public var requestID: String
+        public var timestampMicros: Int64
+        public var servedModel: String?
+        public var region: String?
+        public var inputTokens: Int64
+        public var outputTokens: Int64
+        public var cacheReadTokens: Int64
+        public var cacheWriteTokens: Int64
+        /// The stored prompt body (the request JSON for Bedrock), or nil when bodies were not kept.
+        public var promptBody: String?
+    }
+
+    /// The router's requests in `since <= ts < until`, in timestamp order, with their kept prompt bodies.
+    public func routerPrompts(router: String, since: Int64, until: Int64) throws -> [RouterPrompt] {
+        let statement = try prepare("""
+            SELECT i.request_id, i.ts_us, served.value, region.value, i.input_tokens, i.output_tokens,
+                   i.cache_read_tokens, i.cache_write_tokens, b.prompt
+            FROM invocations i
+            JOIN strings r ON r.id = i.router_id AND r.value = ?
+            LEFT JOIN strings served ON served.id = i.served_model_id
+            LEFT JOIN strings region ON region.id = i.region_id
+            LEFT JOIN bodies b ON b.invocation_id = i.id
+            WHERE i.ts_us >= ? AND i.ts_us < ?
+            ORDER BY i.ts_us, i.id
+            """)
+        defer { sqlite3_finalize(statement) }
+        sqlite3_bind_text(statement, 1, router, -1, unsafeBitCast(-1, to: sqlite3_destructor_type.self))
+        sqlite3_bind_int64(statement, 2, since)
+        sqlite3_bind_int64(statement, 3, until)
+        func text(_ column: Int32) -> String? {
+            sqlite3_column_type(statement, column) == SQLITE_NULL ? nil : String(cString: sqlite3_column_text(statement, column))
+        }
+        func count(_ column: Int32) -> Int64 {
+            sqlite3_column_type(statement, column) == SQLITE_NULL ? -1 : sqlite3_column_int64(statement, column)
+        }
+        var rows: [RouterPrompt] = []
+        while true {
+            let code = sqlite3_step(statement)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else { throw failure() }
+            rows.append(RouterPrompt(requestID: text(0) ?? "", timestampMicros: sqlite3_column_int64(statement, 1),
+                                     servedModel: text(2), region: text(3), inputTokens: count(4), outputTokens: count(5),
+                                     cacheReadTokens: count(6), cacheWriteTokens: count(7), promptBody: text(8)))
+        }
+        return rows
+    }
+
     /// Earliest and latest timestamp in the ledger, or nil when it is empty.
     public func timeRange() throws -> ClosedRange<Int64>? {
         let statement = try prepare("SELECT min(ts_us), max(ts_us) FROM invocations")

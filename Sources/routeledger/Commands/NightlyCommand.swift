@@ -86,7 +86,11 @@ struct NightlyCommand: ParsableCommand {
         do {
             let builder = ReportBuilder(calculator: alertPlan.calculator)
             var timings = ReportTimings()
-            let document = try builder.build(ledgerPath: ledgerPath, since: dayStart, until: alertPlan.dayEnd, label: label, timings: &timings)
+            var document = try builder.build(ledgerPath: ledgerPath, since: dayStart, until: alertPlan.dayEnd, label: label, timings: &timings)
+            let replay = ReplaySection.compute(configuration, catalog: alertPlan.calculator.catalog, ledgerPath: ledgerPath,
+                                               since: dayStart, until: alertPlan.dayEnd)
+            document.replay = replay.result
+            if let warning = replay.warning { document.warnings.append(warning) }
             let writer = ReportWriter(directory: resolve(configuration.reports.directory), formats: configuration.reports.formats)
             let paths = try writer.write(document)
             let m = document.current

@@ -1,6 +1,184 @@
 import ArgumentParser
+import Foundation
+import RouteLedgerConfig
+import RouteLedgerModel
+import RouteLedgerReplay
+import RouteLedgerReport
 
 struct ReplayCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "replay", abstract: "Re-decide past router traffic under new thresholds (in progress).")
-    func run() throws { throw ValidationError("replay is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Re-decide a router's traffic under every threshold on labelled prompts, and recommend a setting.",
+        discussion: """
+            LABELS is a pairs file (CSV or JSON lines: prompt_id, prompt_text, input_tokens_est, strong_model, \
+            weak_model, strong_score, weak_score). Router scores come from --score-column, a saved --predictor, \
+            or the built-in predictor trained --folds-fold out of fold. With --router the prompts are priced at \
+            that router's real traffic mix in the ledger window (its models, regions, tokens per call); without \
+            it, per-dollar metrics are per input token. Metric definitions: README, "Router quality metrics".
+            """)
+
+    @Option(help: ArgumentHelp("Labelled pairs file (CSV or JSON lines).", valueName: "file"))
+    var labels: String
+
+    @Option(help: ArgumentHelp("Take the router score from this column of the labels instead of the built-in predictor.", valueName: "name"))
+    var scoreColumn: String?
+
+    @Option(help: ArgumentHelp("Score with a saved predictor instead of cross-fitting one.", valueName: "file"))
+    var predictor: String?
+
+    @Option(help: ArgumentHelp("Train the predictor on all labels and save it here (for later --predictor).", valueName: "file"))
+    var savePredictor: String?
+
+    @Option(help: ArgumentHelp("Price the prompts at this router's traffic (its id, or a unique suffix such as the router's short id).", valueName: "id"))
+    var router: String?
+
+    @Option(help: ArgumentHelp("Traffic window start (default: the ledger's first record).", valueName: "time"))
+    var since: String?
+
+    @Option(help: ArgumentHelp("Traffic window end (default: after the ledger's last record).", valueName: "time"))
+    var until: String?
+
+    @Option(help: ArgumentHelp("Recommend for quality=F, pgr=P, strong-share=S or savings=V (fractions).", valueName: "kind=value"))
+    var target: String = "quality=0.95"
+
+    @Option(help: ArgumentHelp("Folds for out-of-fold scoring.", valueName: "k"))
+    var folds: Int = 5
+
+    @Option(help: ArgumentHelp("Seed of folds, the calibration split and the bootstrap.", valueName: "n"))
+    var seed: UInt64 = 0
+
+    @Option(help: ArgumentHelp("Bootstrap resamples for the 95% intervals.", valueName: "n"))
+    var bootstrap: Int = 1000
+
+    @Option(help: ArgumentHelp("Output: md, json or csv (csv: every distinct threshold).", valueName: "format"))
+    var format: String = "md"
+
+    @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var configOptions: ConfigOptions
+
+    func validate() throws {
+        guard ["md", "json", "csv"].contains(format) else { throw ValidationError("--format must be md, json or csv") }
+        guard (2...50).contains(folds) else { throw ValidationError("--folds must be within 2...50") }
+        guard (0...100_000).contains(bootstrap) else { throw ValidationError("--bootstrap must be within 0...100000") }
+        if scoreColumn != nil && predictor != nil { throw ValidationError("give --score-column or --predictor, not both") }
+        if (since != nil || until != nil) && router == nil { throw ValidationError("--since/--until select router traffic: give --router too") }
+        _ = try parsedTarget()
+    }
+
+    func parsedTarget() throws -> RecommendationTarget {
+        do { return try RecommendationTarget.parse(target) } catch { throw ValidationError(error.localizedDescription) }
+    }
+
+    /// Everything checked before any work: the labels read, the score source chosen, the traffic mix found.
+    struct Plan {
+        var labels: LabelSet
+        var origin: ScoreOrigin
+        var loadedPredictor: QualityPredictor?
+        var mix: TrafficMix?
+        var target: RecommendationTarget
+        /// The router's requests with kept prompts, for re-deciding real traffic.
+        var trafficRequests: [TrafficRequest]
+    }
+
+    func makePlan(now: Int64) throws -> Plan {
+        let labelSet = try LabelReader.read(path: labels, scoreColumn: scoreColumn)
+        var loaded: QualityPredictor?
+        let origin: ScoreOrigin
+        if let scoreColumn {
+            origin = .column(scoreColumn)
+        } else if let predictor {
+            let data: Data
+            do { data = try Data(contentsOf: URL(fileURLWithPath: predictor)) } catch {
+                throw ReplayError(file: predictor, "cannot read the predictor: \(error.localizedDescription)")
+            }
+            loaded = try QualityPredictor.decode(data, file: predictor)
+            origin = .savedPredictor(predictor)
+        } else {
+            origin = .crossFitted(folds: folds, seed: seed)
+        }
+        var mix: TrafficMix?
+        var trafficRequests: [TrafficRequest] = []
+        if let router {
+            let configuration = try configOptions.loadConfiguration()
+            let catalog = try configOptions.loadCatalog(configuration)
+            let ledgerPath = configOptions.ledgerPath(configuration, ledger)
+            var start = Int64.min, end = Int64.max
+            if let since {
+                guard let value = TimeExpression.parse(since, nowMicros: now) else { throw ValidationError("--since: cannot read \"\(since)\" as a time") }
+                start = value
+            }
+            if let until {
+                guard let value = TimeExpression.parse(until, nowMicros: now) else { throw ValidationError("--until: cannot read \"\(until)\" as a time") }
+                end = value
+            }
+            guard end > start else { throw ValidationError("--until must be after --since") }
+            let known = try RouterTraffic.routers(ledgerPath: ledgerPath, since: start, until: end)
+            let id = try RouterTraffic.resolve(router, among: Array(known.keys))
+            let routerMix = try RouterTraffic.mix(ledgerPath: ledgerPath, router: id, since: start, until: end,
+                                                  catalog: catalog, definition: configuration.router(id: id))
+            mix = routerMix
+            if scoreColumn == nil {
+                trafficRequests = try RouterTraffic.requests(ledgerPath: ledgerPath, router: id, since: start, until: end, mix: routerMix)
+            }
+        }
+        return Plan(labels: labelSet, origin: origin, loadedPredictor: loaded, mix: mix, target: try parsedTarget(),
+                    trafficRequests: trafficRequests)
+    }
+
+    func run() throws {
+        let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
+        do {
+            let plan = try makePlan(now: now)
+            let prompts = plan.labels.prompts
+            guard !prompts.isEmpty else { throw ReplayError(file: labels, "no usable labelled prompts") }
+            var scores: [Double]
+            var predictions: [(strong: Double, weak: Double)]?
+            switch plan.origin {
+            case .column(let name):
+                scores = []
+                for prompt in prompts {
+                    guard let score = prompt.routerScore else {
+                        throw ReplayError(file: labels, line: prompt.line, "no value in score column \(name)")
+                    }
+                    scores.append(score)
+                }
+            case .savedPredictor:
+                predictions = prompts.map { plan.loadedPredictor!.predict(text: $0.text ?? "", inputTokens: $0.inputTokens) }
+                scores = predictions!.map { $0.strong - $0.weak }
+            case .crossFitted(let folds, let seed):
+                predictions = CrossFitting.outOfFoldPredictions(prompts, folds: folds, seed: seed)
+                scores = predictions!.map { $0.strong - $0.weak }
+            }
+            // One predictor on all labels for saving and for real traffic; the metrics stay out of fold.
+            var fullPredictor = plan.loadedPredictor
+            if fullPredictor == nil && scoreColumn == nil && (savePredictor != nil || !plan.trafficRequests.isEmpty) {
+                fullPredictor = QualityPredictor.train(prompts)
+            }
+            if let savePredictor, let fullPredictor {
+                try ReportWriter.writeAtomically(try fullPredictor.encoded(), to: savePredictor)
+            }
+            var result = try ReplayAnalysis.run(labels: plan.labels, scores: scores, predictions: predictions, origin: plan.origin,
+                                                mix: plan.mix, target: plan.target,
+                                                options: Recommender.Options(seed: seed, bootstrapResamples: bootstrap))
+            if let fullPredictor, let mix = plan.mix, !plan.trafficRequests.isEmpty {
+                result.trafficReplay = TrafficReplay.run(router: mix.router, requests: plan.trafficRequests, predictor: fullPredictor,
+                                                         strong: mix.strong, cheap: mix.cheap, threshold: result.recommendation?.threshold)
+            }
+            let text: String
+            switch format {
+            case "json": text = ReplayRenderer.json(result).rendered()
+            case "csv": text = ReplayRenderer.csv(result)
+            default: text = ReplayRenderer.markdown(result)
+            }
+            FileHandle.standardOutput.write(Data(text.utf8))
+            for issue in plan.labels.rejected.prefix(20) { Terminal.error("rejected: \(issue)") }
+            if plan.labels.rejected.count > 20 { Terminal.error("… \(plan.labels.rejected.count - 20) more rejected rows") }
+        } catch let error as ValidationError {
+            Terminal.error(error.message)
+            throw ExitCodes.fatal
+        } catch {
+            Terminal.error((error as? LocalizedError)?.errorDescription ?? "\(error)")
+            throw ExitCodes.fatal
+        }
+    }
 }

@@ -59,6 +59,8 @@ struct ReportCommand: ParsableCommand {
         var writer: ReportWriter
         var builder: ReportBuilder
         var configWarnings: [String]
+        var configuration: Configuration
+        var catalog: PriceCatalog
     }
 
     func validate() throws {
@@ -103,7 +105,8 @@ struct ReportCommand: ParsableCommand {
                     since: window.0, until: window.1, label: window.2,
                     writer: ReportWriter(directory: out ?? configuration.reports.directory, formats: formats),
                     builder: ReportBuilder(calculator: calculator, filter: filter),
-                    configWarnings: configuration.warnings.map(\.description))
+                    configWarnings: configuration.warnings.map(\.description),
+                    configuration: configuration, catalog: catalog)
     }
 
     /// `2026-11-01_2026-11-08` for whole days, else compact timestamps.
@@ -124,8 +127,13 @@ struct ReportCommand: ParsableCommand {
         let document: ReportDocument
         let paths: [String]
         do {
-            document = try plan.builder.build(ledgerPath: plan.ledgerPath, since: plan.since, until: plan.until,
-                                              label: plan.label, timings: &timing)
+            var built = try plan.builder.build(ledgerPath: plan.ledgerPath, since: plan.since, until: plan.until,
+                                               label: plan.label, timings: &timing)
+            let replay = ReplaySection.compute(plan.configuration, catalog: plan.catalog, ledgerPath: plan.ledgerPath,
+                                               since: plan.since, until: plan.until)
+            built.replay = replay.result
+            if let warning = replay.warning { built.warnings.append(warning) }
+            document = built
             paths = try plan.writer.write(document)
         } catch {
             Terminal.error((error as? LocalizedError)?.errorDescription ?? "\(error)")

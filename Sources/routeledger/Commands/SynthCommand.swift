@@ -43,6 +43,10 @@ struct SynthCommand: ParsableCommand {
     @Option(help: "Generator threads (the output does not depend on it).")
     var threads: Int = 2
 
+    @Option(help: ArgumentHelp("Also write labelled pairs (pairs.csv columns) for the prompt-router requests, for `replay`. "
+                               + "Must be outside --out; the logs stay byte-identical.", valueName: "file"))
+    var labels: String?
+
     func validate() throws {
         guard records > 0 else { throw ValidationError("--records must be positive") }
         guard days > 0 else { throw ValidationError("--days must be positive") }
@@ -50,12 +54,17 @@ struct SynthCommand: ParsableCommand {
         guard (0...1).contains(corruptRate) else { throw ValidationError("--corrupt-rate must be within 0…1") }
         guard (0...1).contains(litellmShare) else { throw ValidationError("--litellm-share must be within 0…1") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        if let labels, let summaryFile,
+           URL(fileURLWithPath: labels).standardizedFileURL == URL(fileURLWithPath: summaryFile).standardizedFileURL {
+            throw ValidationError("--labels and --summary-file must be different files")
+        }
     }
 
     func run() throws {
         let options = SynthOptions(records: records, seed: seed, days: days, outputDirectory: out,
                                    bundle: SynthBundle(rawValue: bundle)!, corruptRate: corruptRate, startDay: startDay,
-                                   withBodies: !noBodies, litellmShare: litellmShare, overwrite: true, threads: threads)
+                                   withBodies: !noBodies, litellmShare: litellmShare, overwrite: true, threads: threads,
+                                   labelsPath: labels)
         let summary: SynthSummary
         do {
             summary = try Synthesizer.generate(options)
@@ -78,5 +87,8 @@ struct SynthCommand: ParsableCommand {
               + "\(summary.perFormat.litellmSpend) spend-log rows), "
               + String(format: "%.1f MB uncompressed", Double(summary.bytesUncompressed) / 1_000_000)
               + " → \(out)")
+        if let labels, let count = summary.labelledPrompts {
+            print("wrote \(count) labelled prompt-router requests → \(labels)")
+        }
     }
 }
