@@ -25,13 +25,15 @@ deps:
 build: deps
 	$(SWIFT) build --product routeledger
 
-## demo: synthesize a corpus in the real S3 layouts, ingest it, print the summary, write the report of its last day.
+## demo: synthesize a corpus in the real S3 layouts (+ labelled router prompts), ingest it, write the report of its
+##       last day with a routing-replay section, and print the replay of router x4m1yq0dx0kq.
 demo: build
 	rm -rf $(DEMO_DIR)
 	$(BIN) synth --records 20000 --seed 42 --days 3 --out $(DEMO_DIR)/logs --corrupt-rate 0.002 \
-		--summary-file $(DEMO_DIR)/synth-summary.json
-	$(BIN) ingest $(DEMO_DIR)/logs --db $(DEMO_DB) --jobs 2
-	$(BIN) report --db $(DEMO_DB) --config fixtures/routeledger.yaml --day 2026-11-03 --out $(DEMO_DIR)/reports
+		--summary-file $(DEMO_DIR)/synth-summary.json --labels $(DEMO_DIR)/pairs.csv
+	$(BIN) ingest $(DEMO_DIR)/logs --db $(DEMO_DB) --jobs 2 --keep-bodies
+	$(BIN) report --db $(DEMO_DB) --config fixtures/routeledger-demo.yaml --day 2026-11-03 --out $(DEMO_DIR)/reports
+	$(BIN) replay --db $(DEMO_DB) --labels $(DEMO_DIR)/pairs.csv --router x4m1yq0dx0kq --target quality=0.95
 
 ## test: every unit, integration and kill-safety test (builds the binary the CLI tests run).
 test: deps

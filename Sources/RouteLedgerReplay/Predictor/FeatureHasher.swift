@@ -49,6 +49,8 @@ struct FeatureHasher: Sendable, Equatable {
         return z ^ (z >> 31)
     }
 
+    static let charGrams = ProcessInfo.processInfo.environment["CHARS"] != nil
+    static let charWeight = Double(ProcessInfo.processInfo.environment["CHARW"] ?? "1")!
     static let numberHash = fnv("#num")
     static let emptyHash = fnv("#empty")
 
@@ -73,6 +75,7 @@ struct FeatureHasher: Sendable, Equatable {
         var characters = 0, digits = 0, lines = n > 0 ? 1 : 0, words = 0, numbers = 0, options = 0
         var nonASCII = 0, codeSymbols = 0, wordBytes = 0
         var previous: UInt64? = nil
+        var charHashes: [UInt64] = []
         var i = 0
         var atLineStart = true
         while i < n {
@@ -110,6 +113,18 @@ struct FeatureHasher: Sendable, Equatable {
                     i += 1
                 }
                 let length = i - start
+                if Self.charGrams {
+                    var word: [UInt8] = [0x20]
+                    for q in start..<i { var c = buf[q]; if c >= 0x41, c <= 0x5A { c |= 0x20 }; word.append(c) }
+                    word.append(0x20)
+                    for L in 3...5 where word.count >= L {
+                        for a in 0...(word.count - L) {
+                            var g = Self.fnvOffset ^ UInt64(L)
+                            for q in a..<(a + L) { g = Self.fnv(g, word[q]) }
+                            charHashes.append(g)
+                        }
+                    }
+                }
                 words += 1
                 wordBytes += length
                 hashes.append(h)
@@ -134,18 +149,25 @@ struct FeatureHasher: Sendable, Equatable {
         if hashes.isEmpty { hashes.append(Self.emptyHash) }
 
         // Sparse part: bucket and sublinear term frequency (IDF weighting and unit norm are the model's part).
-        var slots = hashes.map { bucket($0) }
-        slots.sort()
+        let signed = ProcessInfo.processInfo.environment["SIGNED"] != nil
+        var pairs: [(slot: Int32, sign: Int, weight: Double)] = []
+        for h in hashes { pairs.append((bucket(h), signed && (h >> 63) == 1 ? -1 : 1, 1)) }
+        for h in charHashes { pairs.append((bucket(h), signed && (h >> 63) == 1 ? -1 : 1, Self.charWeight)) }
+        pairs.sort { $0.slot < $1.slot || ($0.slot == $1.slot && $0.weight < $1.weight) }
         var indices: [Int32] = []
         var values: [Float] = []
-        indices.reserveCapacity(slots.count)
-        values.reserveCapacity(slots.count)
         var k = 0
-        while k < slots.count {
-            var m = k + 1
-            while m < slots.count, slots[m] == slots[k] { m += 1 }
-            indices.append(slots[k])
-            values.append(Float(1 + log(Double(m - k))))
+        while k < pairs.count {
+            var m = k
+            var value = 0.0
+            while m < pairs.count, pairs[m].slot == pairs[k].slot {
+                var e = m
+                var sum = 0
+                while e < pairs.count, pairs[e].slot == pairs[k].slot, pairs[e].weight == pairs[m].weight { sum += pairs[e].sign; e += 1 }
+                if sum != 0 { value += pairs[m].weight * Double(sum.signum()) * (1 + log(Double(abs(sum)))) }
+                m = e
+            }
+            if value != 0 { indices.append(pairs[k].slot); values.append(Float(value)) }
             k = m
         }
 

@@ -102,11 +102,18 @@ public struct QualityPredictor: Sendable {
             denseScale[k] = variance > 1e-12 ? Float(1 / variance.squareRoot()) : 0
         }
         // Smoothed IDF, ln((1+N)/(1+df)) + 1; buckets unseen in training get 0 so they do not dilute the norm.
-        let idf = df.map { $0 == 0 ? Float(0) : Float(log((1 + n) / (1 + Double($0))) + 1) }
+        let env = ProcessInfo.processInfo.environment
+        let useIDF = env["NO_IDF"] == nil
+        let idf = df.map { $0 == 0 ? Float(0) : useIDF ? Float(log((1 + n) / (1 + Double($0))) + 1) : 1 }
         let model = QualityPredictor(options: options, denseMean: denseMean, denseScale: denseScale, idf: idf,
                                      strongWeights: [], weakWeights: [], trainedOn: rows.count)
         // Each training row's model inputs, computed once for all epochs.
-        let inputs = rows.map { model.inputs(features[$0]) }
+        var inputs = rows.map { model.inputs(features[$0]) }
+        if env["NO_DENSE"] != nil { for i in inputs.indices { for k in 0..<d { inputs[i].dense[k] = 0 } } }
+        if env["LBFGS"] != nil {
+            return fitLBFGS(model, inputs: inputs, df: df, strong: rows.map { strong[$0] }, weak: rows.map { weak[$0] },
+                            l2: options.l2, iterations: Int(env["ITERS"] ?? "200")!)
+        }
 
         // Start the biases at the base rates' log-odds: fewer steps spent on the intercept.
         func logit(_ values: [Double]) -> Double {
@@ -172,6 +179,51 @@ public struct QualityPredictor: Sendable {
         var trained = model
         trained.strongWeights = ws.map { Float($0) }
         trained.weakWeights = ww.map { Float($0) }
+        return trained
+    }
+
+    static func fitLBFGS(_ model: QualityPredictor, inputs: [Inputs], df: [Int32], strong: [Double], weak: [Double],
+                         l2: Double, iterations: Int) -> QualityPredictor {
+        let d = FeatureHasher.denseCount
+        // Compact columns: bias, dense, then only the buckets some training prompt has.
+        var compact = [Int32](repeating: -1, count: df.count)
+        var used: [Int] = []
+        for (bucket, count) in df.enumerated() where count > 0 {
+            compact[bucket] = Int32(1 + d + used.count)
+            used.append(bucket)
+        }
+        let columnCount = 1 + d + used.count
+        var x = SparseRows()
+        x.columns.reserveCapacity(inputs.reduce(0) { $0 + $1.indices.count + 1 + d })
+        x.values.reserveCapacity(x.columns.capacity)
+        for row in inputs {
+            var cols: [Int32] = [0]
+            var vals: [Double] = [1]
+            for k in 0..<d { cols.append(Int32(1 + k)); vals.append(row.dense[k]) }
+            for j in row.indices.indices {
+                cols.append(compact[Int(row.indices[j])])
+                vals.append(Double(row.values[j]))
+            }
+            x.append(columns: cols, values: vals)
+        }
+        func logit(_ v: [Double]) -> Double {
+            guard !v.isEmpty else { return 0 }
+            let p = min(max(v.reduce(0, +) / Double(v.count), 1e-4), 1 - 1e-4)
+            return log(p / (1 - p))
+        }
+        let result = LogisticSolver.fit(x, columnCount: columnCount, targets: [strong, weak], l2: l2,
+                                        initialBias: [logit(strong), logit(weak)], maxIterations: iterations,
+                                        tolerance: 1e-6)
+        if ProcessInfo.processInfo.environment["VERBOSE"] != nil { print("iterations", result.iterations) }
+        func expand(_ w: [Double]) -> [Float] {
+            var full = [Float](repeating: 0, count: parameterCount(model.options))
+            for k in 0...d { full[k] = Float(w[k]) }
+            for (c, bucket) in used.enumerated() { full[1 + d + bucket] = Float(w[1 + d + c]) }
+            return full
+        }
+        var trained = model
+        trained.strongWeights = expand(result.weights[0])
+        trained.weakWeights = expand(result.weights[1])
         return trained
     }
 

@@ -45,16 +45,21 @@ public struct ReplayResult: Sendable, Equatable {
     public var evaluation: QualityEvaluation
     /// 0 %, 1 %, …, 100 % of calls on the strong model (ties by expectation).
     public var frontier: [FrontierPoint]
-    /// The router's observed split priced the same way, when the ledger has its traffic.
+    /// The router's current setting priced the same way as the frontier: its own logged choices on the
+    /// labelled prompts that are also ledger requests, else the frontier at its observed strong share.
     public var current: FrontierPoint?
+    /// How `current` was found.
+    public var currentBasis: String?
     public var recommendation: Recommendation?
     /// The router's real requests re-decided with the predictor, when their prompts were kept at ingest.
     public var trafficReplay: TrafficReplayResult?
 }
 
 public enum ReplayAnalysis {
+    /// `observedChoices`: request id → whether the router chose the strong model, from the ledger.
     public static func run(labels: LabelSet, scores: [Double], predictions: [(strong: Double, weak: Double)]?,
                            origin: ScoreOrigin, mix: TrafficMix?, target: RecommendationTarget?,
+                           observedChoices: [String: Bool] = [:],
                            options: Recommender.Options = .init()) throws -> ReplayResult {
         guard !labels.prompts.isEmpty else { throw ReplayError(file: labels.file, "no usable labelled prompts") }
         guard scores.count == labels.prompts.count else { throw ReplayError(file: labels.file, "one score per prompt is needed") }
@@ -66,16 +71,35 @@ public enum ReplayAnalysis {
                                    weakQuality: labels.prompts.map(\.weakScore), strongCost: priced.strongCost,
                                    weakCost: priced.weakCost, tokens: priced.tokens)
         let evaluation = RouterQuality.evaluate(sample)
-        let observedCost = priced.basis == .usd ? mix?.observedCostPer1k : nil
-        let frontier = (0...100).map { percent in
-            frontierPoint(evaluation, share: Double(percent) / 100, observedCostPer1k: observedCost)
+        // The current setting, priced like every frontier point so that "savings vs observed" compares like with like.
+        var current: FrontierPoint?
+        var currentBasis: String?
+        let matched = labels.prompts.indices.filter { observedChoices[labels.prompts[$0].id] != nil }
+        if !matched.isEmpty {
+            let choices = sample.subset(matched).rescored(matched.map { observedChoices[labels.prompts[$0].id]! ? 1 : 0 })
+            let point = Recommender.evaluate(choices, threshold: 0.5)
+            let strongTokens = matched.reduce(0.0) { $0 + (observedChoices[labels.prompts[$1].id]! ? sample.tokens[$1] : 0) }
+            let allTokens = matched.reduce(0.0) { $0 + sample.tokens[$1] }
+            let strongSpend = matched.reduce(0.0) { $0 + (observedChoices[labels.prompts[$1].id]! ? sample.strongCost[$1] : 0) }
+            current = FrontierPoint(
+                strongShareCalls: point.strongShare, strongShareTokens: allTokens > 0 ? strongTokens / allTokens : 0,
+                strongShareDollars: point.costPer1k > 0 ? strongSpend / Double(matched.count) * 1000 / point.costPer1k : nil,
+                threshold: nil, quality: point.quality, qualityVsAllStrong: point.qualityVsAllStrong, pgr: point.pgr,
+                costPer1k: point.costPer1k, savingsVsAllStrong: point.savingsVsAllStrong, savingsVsObserved: 0)
+            currentBasis = "the router's own logged choices on \(matched.count) of \(labels.prompts.count) labelled prompts (matched by request id)"
+        } else if let share = mix?.observedStrongShare {
+            current = frontierPoint(evaluation, share: share, observedCostPer1k: nil)
+            current?.savingsVsObserved = 0
+            currentBasis = "no labelled prompt is a ledger request: the frontier at the router's observed strong share"
         }
-        let current = mix?.observedStrongShare.map { frontierPoint(evaluation, share: $0, observedCostPer1k: observedCost) }
+        let frontier = (0...100).map { percent in
+            frontierPoint(evaluation, share: Double(percent) / 100, observedCostPer1k: current?.costPer1k)
+        }
         let recommendation = target.map { Recommender.recommend(sample, target: $0, predictions: predictions, options: options) }
         return ReplayResult(labelsFile: labels.file, prompts: sample.count, rejected: labels.rejected, scoreOrigin: origin,
                             costBasis: priced.basis, costNotes: priced.notes, mix: mix, evaluation: evaluation,
-                            frontier: frontier, current: current, recommendation: recommendation,
-                            trafficReplay: nil)
+                            frontier: frontier, current: current, currentBasis: currentBasis,
+                            recommendation: recommendation, trafficReplay: nil)
     }
 
     /// The curve at a share of calls, interpolated inside the tie group the share cuts.

@@ -62,8 +62,11 @@ public struct TrafficReplayResult: Sendable, Equatable {
 /// score; each request is priced on both models with its own tokens. Quality here is the predictor's
 /// expectation, not a measurement: the ledger has no grades.
 public enum TrafficReplay {
+    /// `heldOut`: out-of-fold predictions by request id. A request that is also a labelled prompt is scored by
+    /// the model that did not train on it, never in-sample.
     public static func run(router: String, requests: [TrafficRequest], predictor: QualityPredictor, strong: TierMix,
-                           cheap: TierMix, threshold: Double?) -> TrafficReplayResult {
+                           cheap: TierMix, threshold: Double?,
+                           heldOut: [String: (strong: Double, weak: Double)] = [:]) -> TrafficReplayResult {
         var scores: [Double] = [], strongQ: [Double] = [], weakQ: [Double] = [], strongC: [Double] = [], weakC: [Double] = [], tokens: [Double] = []
         var served: [Bool?] = []
         var withoutText = 0, unpriced = 0
@@ -74,7 +77,7 @@ public enum TrafficReplay {
                 unpriced += 1
                 continue
             }
-            let prediction = predictor.predict(text: text, inputTokens: Int(request.tokens.input))
+            let prediction = heldOut[request.id] ?? predictor.predict(text: text, inputTokens: Int(request.tokens.input))
             scores.append(prediction.strong - prediction.weak)
             strongQ.append(prediction.strong)
             weakQ.append(prediction.weak)
@@ -83,7 +86,9 @@ public enum TrafficReplay {
             tokens.append(Double(request.tokens.input))
             served.append(request.servedStrong)
         }
-        var notes = ["quality is the predictor's expected quality (no grades in the ledger); each request is priced on both models with its own logged tokens, so a different output length on the other model is not modelled"]
+        var notes = ["the ledger has no grades: quality here is the predictor's own estimate, optimistic once routing selects on it (reports quote the labelled frontier's quality at the same strong share); each request is priced on both models with its own logged tokens, so a different output length on the other model is not modelled"]
+        let outOfFold = requests.filter { heldOut[$0.id] != nil && $0.text != nil }.count
+        if outOfFold > 0 { notes.append("\(outOfFold) requests are labelled prompts too and are scored out of fold") }
         if withoutText > 0 { notes.append("\(withoutText) requests have no kept prompt (ingest with --keep-bodies) and are left out") }
         if unpriced > 0 { notes.append("\(unpriced) requests are unpriced on \(strong.model) or \(cheap.model) and are left out") }
         guard !scores.isEmpty else {

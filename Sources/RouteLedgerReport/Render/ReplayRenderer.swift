@@ -38,6 +38,7 @@ public enum ReplayRenderer {
             ]),
             "frontier": .array(result.frontier.map(point)),
             "current": result.current.map(point) ?? .null,
+            "current_basis": .string(result.currentBasis),
             "traffic": result.mix.map(traffic) ?? .null,
             "recommendation": result.recommendation.map(recommendation) ?? .null,
             "traffic_replay": result.trafficReplay.map(trafficReplay) ?? .null,
@@ -170,6 +171,7 @@ public enum ReplayRenderer {
                 + "observed strong share \(Formatting.percent(mix.observedStrongShare))\n"
         }
         for note in result.costNotes { out += "- Cost: \(note)\n" }
+        if let basis = result.currentBasis { out += "- Observed setting: \(basis)\n" }
         out += "\n\(heading)# Router quality\n\n"
         out += "| metric | per call | per dollar |\n|---|---:|---:|\n"
         let rows: [(String, KeyPath<AxisMetrics, Double?>)] = [
@@ -213,12 +215,18 @@ public enum ReplayRenderer {
         if let t = result.trafficReplay {
             out += "\n\(heading)# Real traffic re-decided (router `\(t.router)`)\n\n"
             out += "- \(Formatting.grouped(Int64(t.replayed))) of \(Formatting.grouped(Int64(t.requests))) requests replayed\n"
+            // Quality at a share comes from the labelled frontier: the predictor's own estimates are optimistic
+            // once routing has selected on them.
+            func labelled(_ share: Double) -> String {
+                Formatting.fixed(ReplayAnalysis.frontierPoint(result.evaluation, share: share, observedCostPer1k: nil).quality, 3)
+            }
             if let o = t.observed {
-                out += "- As routed: strong share \(Formatting.percent(o.strongShare)), cost / 1k \(Formatting.usdPrecise(o.costPer1k)), predicted quality \(Formatting.fixed(o.quality, 3))\n"
+                out += "- As routed: strong share \(Formatting.percent(o.strongShare)), real cost / 1k \(Formatting.usdPrecise(o.costPer1k)); "
+                    + "labelled quality at that share \(labelled(o.strongShare))\n"
             }
             if let a = t.atThreshold, let threshold = t.threshold {
                 out += "- With the recommended setting (\(rule(threshold))): strong share \(Formatting.percent(a.strongShare)), "
-                    + "cost / 1k \(Formatting.usdPrecise(a.costPer1k)), predicted quality \(Formatting.fixed(a.quality, 3))\n"
+                    + "real cost / 1k \(Formatting.usdPrecise(a.costPer1k)); labelled quality at that share \(labelled(a.strongShare))\n"
             }
             for note in t.notes { out += "- \(note)\n" }
         }

@@ -69,101 +69,37 @@ struct ReplayCommand: ParsableCommand {
         do { return try RecommendationTarget.parse(target) } catch { throw ValidationError(error.localizedDescription) }
     }
 
-    /// Everything checked before any work: the labels read, the score source chosen, the traffic mix found.
+    /// Everything checked before any work: the window, the target, the config, catalog and ledger in effect.
     struct Plan {
-        var labels: LabelSet
-        var origin: ScoreOrigin
-        var loadedPredictor: QualityPredictor?
-        var mix: TrafficMix?
-        var target: RecommendationTarget
-        /// The router's requests with kept prompts, for re-deciding real traffic.
-        var trafficRequests: [TrafficRequest]
+        var request: ReplayRequest
+        var configuration: Configuration
+        var catalog: PriceCatalog
+        var ledgerPath: String
     }
 
     func makePlan(now: Int64) throws -> Plan {
-        let labelSet = try LabelReader.read(path: labels, scoreColumn: scoreColumn)
-        var loaded: QualityPredictor?
-        let origin: ScoreOrigin
-        if let scoreColumn {
-            origin = .column(scoreColumn)
-        } else if let predictor {
-            let data: Data
-            do { data = try Data(contentsOf: URL(fileURLWithPath: predictor)) } catch {
-                throw ReplayError(file: predictor, "cannot read the predictor: \(error.localizedDescription)")
-            }
-            loaded = try QualityPredictor.decode(data, file: predictor)
-            origin = .savedPredictor(predictor)
-        } else {
-            origin = .crossFitted(folds: folds, seed: seed)
+        var request = ReplayRequest(labelsPath: labels, scoreColumn: scoreColumn, predictorPath: predictor,
+                                    savePredictorPath: savePredictor, router: router, folds: folds, seed: seed,
+                                    bootstrap: bootstrap, target: try parsedTarget())
+        if let since {
+            guard let value = TimeExpression.parse(since, nowMicros: now) else { throw ValidationError("--since: cannot read \"\(since)\" as a time") }
+            request.since = value
         }
-        var mix: TrafficMix?
-        var trafficRequests: [TrafficRequest] = []
-        if let router {
-            let configuration = try configOptions.loadConfiguration()
-            let catalog = try configOptions.loadCatalog(configuration)
-            let ledgerPath = configOptions.ledgerPath(configuration, ledger)
-            var start = Int64.min, end = Int64.max
-            if let since {
-                guard let value = TimeExpression.parse(since, nowMicros: now) else { throw ValidationError("--since: cannot read \"\(since)\" as a time") }
-                start = value
-            }
-            if let until {
-                guard let value = TimeExpression.parse(until, nowMicros: now) else { throw ValidationError("--until: cannot read \"\(until)\" as a time") }
-                end = value
-            }
-            guard end > start else { throw ValidationError("--until must be after --since") }
-            let known = try RouterTraffic.routers(ledgerPath: ledgerPath, since: start, until: end)
-            let id = try RouterTraffic.resolve(router, among: Array(known.keys))
-            let routerMix = try RouterTraffic.mix(ledgerPath: ledgerPath, router: id, since: start, until: end,
-                                                  catalog: catalog, definition: configuration.router(id: id))
-            mix = routerMix
-            if scoreColumn == nil {
-                trafficRequests = try RouterTraffic.requests(ledgerPath: ledgerPath, router: id, since: start, until: end, mix: routerMix)
-            }
+        if let until {
+            guard let value = TimeExpression.parse(until, nowMicros: now) else { throw ValidationError("--until: cannot read \"\(until)\" as a time") }
+            request.until = value
         }
-        return Plan(labels: labelSet, origin: origin, loadedPredictor: loaded, mix: mix, target: try parsedTarget(),
-                    trafficRequests: trafficRequests)
+        guard request.until > request.since else { throw ValidationError("--until must be after --since") }
+        let configuration = try configOptions.loadConfiguration()
+        return Plan(request: request, configuration: configuration, catalog: try configOptions.loadCatalog(configuration),
+                    ledgerPath: configOptions.ledgerPath(configuration, ledger))
     }
 
     func run() throws {
         let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
         do {
             let plan = try makePlan(now: now)
-            let prompts = plan.labels.prompts
-            guard !prompts.isEmpty else { throw ReplayError(file: labels, "no usable labelled prompts") }
-            var scores: [Double]
-            var predictions: [(strong: Double, weak: Double)]?
-            switch plan.origin {
-            case .column(let name):
-                scores = []
-                for prompt in prompts {
-                    guard let score = prompt.routerScore else {
-                        throw ReplayError(file: labels, line: prompt.line, "no value in score column \(name)")
-                    }
-                    scores.append(score)
-                }
-            case .savedPredictor:
-                predictions = prompts.map { plan.loadedPredictor!.predict(text: $0.text ?? "", inputTokens: $0.inputTokens) }
-                scores = predictions!.map { $0.strong - $0.weak }
-            case .crossFitted(let folds, let seed):
-                predictions = CrossFitting.outOfFoldPredictions(prompts, folds: folds, seed: seed)
-                scores = predictions!.map { $0.strong - $0.weak }
-            }
-            // One predictor on all labels for saving and for real traffic; the metrics stay out of fold.
-            var fullPredictor = plan.loadedPredictor
-            if fullPredictor == nil && scoreColumn == nil && (savePredictor != nil || !plan.trafficRequests.isEmpty) {
-                fullPredictor = QualityPredictor.train(prompts)
-            }
-            if let savePredictor, let fullPredictor {
-                try ReportWriter.writeAtomically(try fullPredictor.encoded(), to: savePredictor)
-            }
-            var result = try ReplayAnalysis.run(labels: plan.labels, scores: scores, predictions: predictions, origin: plan.origin,
-                                                mix: plan.mix, target: plan.target,
-                                                options: Recommender.Options(seed: seed, bootstrapResamples: bootstrap))
-            if let fullPredictor, let mix = plan.mix, !plan.trafficRequests.isEmpty {
-                result.trafficReplay = TrafficReplay.run(router: mix.router, requests: plan.trafficRequests, predictor: fullPredictor,
-                                                         strong: mix.strong, cheap: mix.cheap, threshold: result.recommendation?.threshold)
-            }
+            let result = try plan.request.run(configuration: plan.configuration, catalog: plan.catalog, ledgerPath: plan.ledgerPath)
             let text: String
             switch format {
             case "json": text = ReplayRenderer.json(result).rendered()
@@ -171,8 +107,8 @@ struct ReplayCommand: ParsableCommand {
             default: text = ReplayRenderer.markdown(result)
             }
             FileHandle.standardOutput.write(Data(text.utf8))
-            for issue in plan.labels.rejected.prefix(20) { Terminal.error("rejected: \(issue)") }
-            if plan.labels.rejected.count > 20 { Terminal.error("… \(plan.labels.rejected.count - 20) more rejected rows") }
+            for issue in result.rejected.prefix(20) { Terminal.error("rejected: \(issue)") }
+            if result.rejected.count > 20 { Terminal.error("… \(result.rejected.count - 20) more rejected rows") }
         } catch let error as ValidationError {
             Terminal.error(error.message)
             throw ExitCodes.fatal
