@@ -7,7 +7,7 @@ DEMO_DIR     = demo
 DEMO_DB      = $(DEMO_DIR)/routeledger.sqlite
 BIN          = .build/debug/routeledger
 
-.PHONY: deps build demo examples test bench-ingest bench-report bench-replay clean
+.PHONY: deps build demo examples test bench-ingest bench-report bench-replay replay-table clean
 
 ## deps: install missing system libraries (apt-get when root; otherwise print the exact command).
 deps:
@@ -60,6 +60,11 @@ bench-replay: deps
 	$(SWIFT) build -c release --product replay-bench
 	$(SWIFT) build -c release --product routeledger
 	bench/replay.sh
+
+## replay-table: release build; routeledger replay on every ../shared/routing-data pairs file (the README table).
+replay-table: deps
+	$(SWIFT) build -c release --product routeledger
+	python3 bench/replay_table.py
 
 clean:
 	rm -rf .build $(DEMO_DIR) bench-data

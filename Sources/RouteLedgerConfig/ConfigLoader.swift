@@ -121,7 +121,7 @@ struct NodeReader {
 
     mutating func read(_ root: Node, into config: inout Configuration) throws {
         let known: Set<String> = ["version", "ledger", "inputs", "prices", "reports", "routers", "tenant_keys",
-                                  "correlation_key", "quotas", "alerts", "notifiers", "nightly", "replay"]
+                                  "correlation_key", "quotas", "alerts", "notifiers", "nightly", "replay", "replay_limits"]
         let pairs = try mapping(root, "", known: known)
         if let versionNode = pairs.first(where: { $0.0 == "version" })?.1 {
             let version = try integer(versionNode, "version")
@@ -144,6 +144,7 @@ struct NodeReader {
             case "alerts": config.alerts = try rawSections(value, key, required: ["name", "metric"])
             case "notifiers": config.notifiers = try rawSections(value, key, required: ["kind"])
             case "replay": config.replay = try replay(value, key)
+            case "replay_limits": config.replayLimits = try replayLimits(value, key)
             case "nightly":
                 for (nightlyKey, nightlyValue) in try mapping(value, key, known: ["utc_offset_hours"]) {
                     let keyPath = "nightly.\(nightlyKey)"
@@ -180,6 +181,44 @@ struct NodeReader {
             }
         }
         guard sawLabels else { throw error(node, path, "replay needs labels: (a pairs file)") }
+        return settings
+    }
+
+    /// `replay_limits:` adds a rate-limit replay section to every report: the gateway file relative to the
+    /// config file; `tenant_limits:` maps tenant → `{rpm, tpm}` (`"*"`: every other tenant).
+    mutating func replayLimits(_ node: Node, _ path: String) throws -> LimitsReplaySettings {
+        var settings = LimitsReplaySettings(gateway: "", location: location(node, path))
+        var sawGateway = false
+        for (key, value) in try mapping(node, path, known: ["gateway", "target_fallback_rate", "seed", "tenant_limits"]) {
+            let keyPath = "\(path).\(key)"
+            switch key {
+            case "gateway": settings.gateway = try string(value, keyPath); sawGateway = true
+            case "target_fallback_rate":
+                let rate = try number(value, keyPath)
+                guard rate < 1 else { throw error(value, keyPath, "target_fallback_rate must be at least 0 and below 1 (0.01 = 1%)") }
+                settings.targetFallbackRate = rate
+            case "seed": settings.seed = UInt64(try integer(value, keyPath))
+            case "tenant_limits":
+                guard case let .mapping(tenants) = value else { throw error(value, keyPath, "must be a mapping of tenant → {rpm, tpm}") }
+                for (tenantNode, limitsNode) in tenants {
+                    guard let tenant = tenantNode.string, !tenant.isEmpty else { throw error(tenantNode, keyPath, "tenants must be non-empty strings") }
+                    let tenantPath = "\(keyPath).\(tenant)"
+                    guard settings.tenantLimits[tenant] == nil else { throw error(tenantNode, tenantPath, "key appears twice") }
+                    var limits = TenantRateLimit()
+                    for (limitKey, limitValue) in try mapping(limitsNode, tenantPath, known: ["rpm", "tpm"]) {
+                        let limitPath = "\(tenantPath).\(limitKey)"
+                        let amount = Int(try integer(limitValue, limitPath))
+                        if limitKey == "rpm" { limits.rpm = amount } else { limits.tpm = amount }
+                    }
+                    guard limits.rpm != nil || limits.tpm != nil else {
+                        throw error(limitsNode, tenantPath, "a tenant limit needs rpm or tpm")
+                    }
+                    settings.tenantLimits[tenant] = limits
+                }
+            default: break
+            }
+        }
+        guard sawGateway else { throw error(node, path, "replay_limits needs gateway: (a LiteLLM proxy config.yaml)") }
         return settings
     }
 

@@ -69,6 +69,43 @@ public struct ReplaySettings: Sendable, Equatable {
     }
 }
 
+/// Per-minute quota of one tenant in `replay_limits.tenant_limits` (nil: that limit is not set).
+public struct TenantRateLimit: Sendable, Equatable {
+    public var rpm: Int?
+    public var tpm: Int?
+
+    public init(rpm: Int? = nil, tpm: Int? = nil) {
+        self.rpm = rpm
+        self.tpm = tpm
+    }
+}
+
+/// `replay_limits:` in the config: the gateway rate-limit replay added to every report.
+///
+/// ```yaml
+/// replay_limits:
+///   gateway: litellm/config.yaml      # LiteLLM proxy config; relative to this file
+///   target_fallback_rate: 0.01        # 0 to below 1 (default 0.01)
+///   seed: 1                           # simple-shuffle seed (default 1, as `replay-limits`)
+///   tenant_limits:                    # tenant → {rpm, tpm}, over the gateway file's own; "*" is the default
+///     t-acme: {rpm: 60, tpm: 200000}
+///     "*": {rpm: 20}
+/// ```
+public struct LimitsReplaySettings: Sendable, Equatable {
+    public var gateway: String
+    public var targetFallbackRate: Double = 0.01
+    public var seed: UInt64 = 1
+    /// Tenant → limits, applied over the gateway file's `tenant_limits:`; the tenant `*` replaces its
+    /// `default_tenant_limits:` (the same as `replay-limits --tenant-limit`).
+    public var tenantLimits: [String: TenantRateLimit] = [:]
+    public var location: ConfigLocation
+
+    public init(gateway: String, location: ConfigLocation) {
+        self.gateway = gateway
+        self.location = location
+    }
+}
+
 public struct ConfigLocation: Sendable, Equatable, CustomStringConvertible {
     public var file: String
     public var keyPath: String
@@ -115,6 +152,8 @@ public struct Configuration: Sendable, Equatable {
     public var nightlyUTCOffsetHours: Int = 0
     /// The routing-replay section of reports, when configured.
     public var replay: ReplaySettings?
+    /// The rate-limit replay section of reports, when configured.
+    public var replayLimits: LimitsReplaySettings?
     public var routers: [RouterDefinition] = []
     public var tenantKeys: [String] = []
     public var correlationKey: String?

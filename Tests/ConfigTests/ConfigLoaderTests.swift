@@ -77,8 +77,40 @@ import Testing
         #expect(config.warnings[0].description.hasPrefix("c.yaml:2:1: reprots: unknown key"))
     }
 
+    @Test func replayLimitsSection() throws {
+        let config = try ConfigLoader.parse("""
+            version: 1
+            replay_limits:
+              gateway: litellm/config.yaml
+              target_fallback_rate: 0.05
+              seed: 9
+              tenant_limits:
+                t-acme: {rpm: 60, tpm: 200_000}
+                "*": {tpm: 5000}
+            """, file: "c.yaml")
+        #expect(config.warnings.isEmpty, "\(config.warnings)")
+        let settings = try #require(config.replayLimits)
+        #expect(settings.gateway == "litellm/config.yaml")
+        #expect(settings.targetFallbackRate == 0.05)
+        #expect(settings.seed == 9)
+        #expect(settings.tenantLimits == ["t-acme": TenantRateLimit(rpm: 60, tpm: 200_000), "*": TenantRateLimit(tpm: 5000)])
+        #expect(settings.location.line == 3)
+
+        let defaults = try #require(try ConfigLoader.parse("version: 1\nreplay_limits: {gateway: g.yaml}\n", file: "c.yaml").replayLimits)
+        #expect(defaults.targetFallbackRate == 0.01)
+        #expect(defaults.seed == 1, "the same default as replay-limits --seed")
+        #expect(defaults.tenantLimits.isEmpty)
+        #expect(try ConfigLoader.parse("version: 1\n", file: "c.yaml").replayLimits == nil)
+    }
+
     @Test(arguments: [
         ("version: 2\n", "version", 1, "unsupported config version 2"),
+        ("version: 1\nreplay_limits:\n  seed: 1\n", "replay_limits", 3, "needs gateway"),
+        ("version: 1\nreplay_limits:\n  gateway: g.yaml\n  target_fallback_rate: 1.5\n", "replay_limits.target_fallback_rate", 4, "below 1"),
+        ("version: 1\nreplay_limits:\n  gateway: g.yaml\n  target_fallback_rate: -0.1\n", "replay_limits.target_fallback_rate", 4, "non-negative"),
+        ("version: 1\nreplay_limits:\n  gateway: g.yaml\n  tenant_limits:\n    t-a: {rpm: many}\n", "replay_limits.tenant_limits.t-a.rpm", 5, "non-negative whole number"),
+        ("version: 1\nreplay_limits:\n  gateway: g.yaml\n  tenant_limits:\n    t-a: {}\n", "replay_limits.tenant_limits.t-a", 5, "needs rpm or tpm"),
+        ("version: 1\nreplay_limits:\n  gateway: g.yaml\n  tenant_limits: [t-a=5]\n", "replay_limits.tenant_limits", 4, "tenant → {rpm, tpm}"),
         ("version: 1\nrouters:\n  - strong: a\n", "routers[0].id", 3, "needs an id"),
         ("version: 1\nrouters:\n  - {id: r, strong: a, cheap: b, fallback: c}\n", "routers[0].fallback", 3, "must be one of"),
         ("version: 1\nrouters:\n  - {id: r}\n  - {id: r}\n", "routers[1].id", 4, "defined twice"),

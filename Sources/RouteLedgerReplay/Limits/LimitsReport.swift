@@ -75,6 +75,9 @@ public struct LimitsReport: Sendable, Equatable {
         return out
     }
 
+    /// The document as a tree, for embedding in another JSON document (the report's `replay_limits`).
+    public var jsonTree: LimitsJSON { jsonObject }
+
     var jsonObject: LimitsJSON {
         let totals = replay.totals
         func limits(_ l: RateLimits?) -> LimitsJSON {
@@ -175,8 +178,11 @@ public struct LimitsReport: Sendable, Equatable {
 
     // MARK: Markdown
 
-    public func markdown() -> String {
-        var out = "# Rate-limit replay\n\n"
+    /// The replay for people. `heading` is the title's level (`"#"` alone, `"##"` inside a report); the
+    /// sections sit one level below it.
+    public func markdown(heading: String = "#") -> String {
+        let sub = heading + "#"
+        var out = "\(heading) Rate-limit replay\n\n"
         let totals = replay.totals
         let strategy = config.routingStrategy.rawValue
             + (config.unsupportedStrategy.map { " (configured \($0), not simulated)" } ?? "")
@@ -191,7 +197,7 @@ public struct LimitsReport: Sendable, Equatable {
         out += traffic + "\n"
         out += "- Limits per fixed UTC minute; tenant limits are checked first and a tenant-limited request is a 429, not a fallback.\n\n"
 
-        out += "## Totals\n\n"
+        out += "\(sub) Totals\n\n"
         out += "| Requests | Served | by primary | by fallback | Tenant-limited | Failed | Fallback rate | Cost | Unpriced |\n"
         out += "|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
         out += "| \(Self.grouped(totals.requests)) | \(Self.grouped(totals.served)) | \(Self.grouped(totals.servedPrimary)) | "
@@ -201,7 +207,7 @@ public struct LimitsReport: Sendable, Equatable {
             + "\(Self.grouped(totals.fallbackSteps)) fallback steps). Failed: \(Self.grouped(totals.failedAfterFallbacks)) after all fallbacks"
             + (totals.failedUnknownGroup > 0 ? ", \(Self.grouped(totals.failedUnknownGroup)) for unknown groups" : "") + ".\n\n"
 
-        out += "## Deployments\n\n"
+        out += "\(sub) Deployments\n\n"
         out += "| Deployment | Group | Model | RPM | TPM | Served | As fallback | Tokens | Cost | Unpriced |\n"
         out += "|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n"
         for d in replay.deployments {
@@ -209,7 +215,7 @@ public struct LimitsReport: Sendable, Equatable {
                 + "\(d.limits.tpm.map(Self.grouped) ?? "-") | \(Self.grouped(d.served)) | \(Self.grouped(d.servedAsFallback)) | "
                 + "\(Self.grouped(Int(d.tokens))) | \(Self.usd(d.costUSD)) | \(Self.grouped(d.unpriced)) |\n"
         }
-        out += "\n## Groups\n\n"
+        out += "\n\(sub) Groups\n\n"
         out += "| Group | Fallbacks | Requests | Tenant-limited | By own deployments | By a fallback | Failed | Overflow rate | Served for others |\n"
         out += "|---|---|---:|---:|---:|---:|---:|---:|---:|\n"
         for g in replay.groups {
@@ -219,7 +225,7 @@ public struct LimitsReport: Sendable, Equatable {
                 + "\(Self.grouped(g.failedAfterFallbacks)) | \(Self.percent(g.spillRate)) | \(Self.grouped(g.servedForOthers)) |\n"
         }
         out += "\nOverflow rate: share of the group's routed requests its own deployments could not take (its fallback rate when it has fallbacks).\n"
-        out += "\n## Tenants\n\n"
+        out += "\n\(sub) Tenants\n\n"
         if replay.tenants.isEmpty {
             out += "No requests.\n"
         } else {
@@ -232,7 +238,7 @@ public struct LimitsReport: Sendable, Equatable {
                 + "\(Self.grouped(t.servedByFallback)) | \(Self.grouped(t.fallbacks)) | \(Self.grouped(t.tenantLimited)) | \(Self.grouped(t.failed)) |\n"
         }
         if !replay.fallbackPaths.isEmpty {
-            out += "\n## Fallback paths\n\n"
+            out += "\n\(sub) Fallback paths\n\n"
             out += "| From | To | Requests | Latency penalty |\n|---|---|---:|---:|\n"
             for p in replay.fallbackPaths {
                 let penalty = p.latencyPenaltyMs.map { String(format: "%+.0f ms", $0) } ?? "unknown"
@@ -242,7 +248,7 @@ public struct LimitsReport: Sendable, Equatable {
                 + (latencyKnown ? "." : " (unknown: no ledger latencies).") + "\n"
         }
 
-        out += "\n## Recommendation (fallback rate ≤ \(Self.percent(recommendations.targetFallbackRate)))\n\n"
+        out += "\n\(sub) Recommendation (fallback rate ≤ \(Self.percent(recommendations.targetFallbackRate)))\n\n"
         if recommendations.groups.isEmpty {
             out += "No group with fallbacks had traffic: nothing to recommend.\n"
         } else {
@@ -266,7 +272,7 @@ public struct LimitsReport: Sendable, Equatable {
             }
         }
         if !warnings.isEmpty {
-            out += "\n## Warnings\n\n"
+            out += "\n\(sub) Warnings\n\n"
             for warning in warnings { out += "- \(warning)\n" }
         }
         return out
@@ -292,8 +298,8 @@ public struct LimitsReport: Sendable, Equatable {
     static func cell(_ text: String) -> String { text.replacingOccurrences(of: "|", with: "\\|") }
 }
 
-/// A JSON value written with sorted keys.
-indirect enum LimitsJSON {
+/// A JSON value written with sorted keys. `number` prints at most eight decimals, trailing zeros trimmed.
+public indirect enum LimitsJSON: Sendable, Equatable {
     case object([String: LimitsJSON])
     case array([LimitsJSON])
     case string(String?)

@@ -46,6 +46,10 @@ public struct QualityPredictor: Sendable {
     /// Per head: [bias, dense weights…, hashed weights…].
     var strongWeights: [Float]
     var weakWeights: [Float]
+    var teStrong: [Float] = []
+    var teWeak: [Float] = []
+    var blend = 0.0
+    var tePower = 1.0
     /// Prompts the predictor was trained on (informational).
     public private(set) var trainedOn: Int
 
@@ -132,16 +136,38 @@ public struct QualityPredictor: Sendable {
         let hashedBase = 1 + d
         var order = Array(rows.indices)
         var rng = SplitMix64(seed: options.seed)
-        for _ in 0..<max(0, options.epochs) {
+        let averageFrom = Int(env["AVG_FROM"] ?? "1000000")!
+        var avgS = [Double](repeating: 0, count: count), avgW = [Double](repeating: 0, count: count)
+        var snapshots = 0
+        let shareLR = Double(env["SHARE_LR"] ?? "0")!
+        let specLR = Double(env["SPEC_LR"] ?? "1")!
+        let lrS = Double(env["LR_S"] ?? "1")!, lrW = Double(env["LR_W"] ?? "1")!
+        var wu = [Double](repeating: 0, count: count), gu = [Double](repeating: 0, count: count)
+        for epoch in 0..<max(0, options.epochs) {
+            defer {
+                if epoch >= averageFrom {
+                    snapshots += 1
+                    for j in 0..<count { avgS[j] += ws[j]; avgW[j] += ww[j] }
+                }
+            }
             rng.shuffle(&order)
             ws.withUnsafeMutableBufferPointer { ws in
             ww.withUnsafeMutableBufferPointer { ww in
             gs.withUnsafeMutableBufferPointer { gs in
             gw.withUnsafeMutableBufferPointer { gw in
+            wu.withUnsafeMutableBufferPointer { wu in
+            gu.withUnsafeMutableBufferPointer { gu in
                 for t in order {
                     let x = inputs[t]
                     let r = rows[t]
                     var zs = ws[0], zw = ww[0]
+                    if shareLR > 0 {
+                        for k in 0..<d { zs += wu[1 + k] * x.dense[k]; zw += wu[1 + k] * x.dense[k] }
+                        for j in 0..<x.indices.count {
+                            let p = hashedBase + Int(x.indices[j]), v = Double(x.values[j])
+                            zs += wu[p] * v; zw += wu[p] * v
+                        }
+                    }
                     x.dense.withUnsafeBufferPointer { dense in
                         for k in 0..<d { zs += ws[1 + k] * dense[k]; zw += ww[1 + k] * dense[k] }
                     }
@@ -159,10 +185,15 @@ public struct QualityPredictor: Sendable {
                     @inline(__always) func step(_ p: Int, _ v: Double, _ penalty: Double) {
                         let a = es * v + penalty * ws[p]
                         gs[p] += a * a
-                        ws[p] -= lr * a / (gs[p].squareRoot() + 1e-8)
+                        ws[p] -= lrS * specLR * lr * a / (gs[p].squareRoot() + 1e-8)
                         let b = ew * v + penalty * ww[p]
                         gw[p] += b * b
-                        ww[p] -= lr * b / (gw[p].squareRoot() + 1e-8)
+                        ww[p] -= lrW * specLR * lr * b / (gw[p].squareRoot() + 1e-8)
+                        if shareLR > 0, p > 0 {
+                            let c = (es + ew) * v + penalty * wu[p]
+                            gu[p] += c * c
+                            wu[p] -= shareLR * lr * c / (gu[p].squareRoot() + 1e-8)
+                        }
                     }
                     step(0, 1, 0)
                     x.dense.withUnsafeBufferPointer { dense in
@@ -174,11 +205,30 @@ public struct QualityPredictor: Sendable {
                         }
                     }
                 }
-            }}}}
+            }}}}}}
+        }
+        if shareLR > 0 { for j in 0..<count { ws[j] += wu[j]; ww[j] += wu[j] } }
+        if snapshots > 0 {
+            for j in 0..<count { ws[j] = avgS[j] / Double(snapshots); ww[j] = avgW[j] / Double(snapshots) }
         }
         var trained = model
         trained.strongWeights = ws.map { Float($0) }
         trained.weakWeights = ww.map { Float($0) }
+        if let b = env["BLEND"].flatMap(Double.init) {
+            let m = Double(env["TE_M"] ?? "10")!
+            trained.blend = b
+            trained.tePower = Double(env["TE_POW"] ?? "1")!
+            var cs = [Double](repeating: 0, count: options.buckets + 1), cw = cs, cn = cs
+            var ms = 0.0, mw = 0.0
+            for r in rows { ms += strong[r]; mw += weak[r] }
+            ms /= n; mw /= n
+            for r in rows {
+                for j in features[r].indices { cs[Int(j)] += strong[r]; cw[Int(j)] += weak[r]; cn[Int(j)] += 1 }
+            }
+            trained.teStrong = (0...options.buckets).map { Float((cs[$0] + m * ms) / (cn[$0] + m)) }
+            trained.teWeak = (0...options.buckets).map { Float((cw[$0] + m * mw) / (cn[$0] + m)) }
+            trained.teStrong[options.buckets] = Float(ms); trained.teWeak[options.buckets] = Float(mw)
+        }
         return trained
     }
 
@@ -282,6 +332,16 @@ public struct QualityPredictor: Sendable {
             let p = 1 + d + Int(x.indices[j]), v = Double(x.values[j])
             zs += Double(strongWeights[p]) * v
             zw += Double(weakWeights[p]) * v
+        }
+        if blend > 0 {
+            var ts = 0.0, tw = 0.0, wsum = 0.0
+            for j in x.indices.indices {
+                let b = Int(x.indices[j])
+                let v = pow(abs(Double(x.values[j])), tePower)
+                ts += v * Double(teStrong[b]); tw += v * Double(teWeak[b]); wsum += v
+            }
+            if wsum > 0 { ts /= wsum; tw /= wsum } else { ts = Double(teStrong.last!); tw = Double(teWeak.last!) }
+            return ((1 - blend) * sigmoid(zs) + blend * ts, (1 - blend) * sigmoid(zw) + blend * tw)
         }
         return (sigmoid(zs), sigmoid(zw))
     }

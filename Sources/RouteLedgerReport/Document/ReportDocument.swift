@@ -44,6 +44,8 @@ public struct ReportDocument: Sendable, Equatable {
     public var warnings: [String]
     /// The routing replay of the config's `replay:` section, when configured.
     public var replay: ReplayResult?
+    /// The rate-limit replay of the config's `replay_limits:` section, when configured.
+    public var limits: LimitsReport?
 
     public init(label: String, current: WindowMetrics, previous: WindowMetrics?, history: [SeriesPoint],
                 changes: [Change], priceCatalog: String, configuredRouters: Int, warnings: [String]) {

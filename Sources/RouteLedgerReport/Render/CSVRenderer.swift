@@ -1,5 +1,6 @@
 import RouteLedgerMetrics
 import RouteLedgerModel
+import RouteLedgerReplay
 
 /// CSV tables (RFC 4180, CRLF line ends, a header row) for spreadsheets and BI tools. Full ids,
 /// machine numbers (six decimals, ratios 0…1), empty cell for unknown.
@@ -62,7 +63,23 @@ public enum CSVRenderer {
         files.append(("unpriced_models.csv", csv(["model", "region", "reason", "requests"],
             m.unpricedModels.map { [$0.model, $0.region ?? "", $0.reason, String($0.requests)] })))
         if let replay = document.replay { files.append(("replay_thresholds.csv", ReplayRenderer.csv(replay))) }
+        if let limits = document.limits { files.append(("replay_limits_groups.csv", limitsGroups(limits))) }
         return files
+    }
+
+    /// The rate-limit replay's recommendation per model group with fallbacks: limits per deployment now and
+    /// recommended (empty: not set, or no recommendation), fallback rates as ratios.
+    static func limitsGroups(_ limits: LimitsReport) -> String {
+        func n(_ v: Int?) -> String { v.map(String.init) ?? "" }
+        func r(_ v: Double?) -> String { v.map { Formatting.fixed($0, 6) } ?? "" }
+        return csv(["group", "deployments", "routed", "current_rpm", "current_tpm", "current_fallback_rate",
+                    "recommended_rpm", "fallback_rate_at_rpm", "recommended_tpm", "fallback_rate_at_tpm",
+                    "fallback_rate_with_recommendation", "target_fallback_rate"],
+                   limits.recommendations.groups.map { g in
+            [g.group, String(g.deployments), String(g.routed), n(g.currentRPM), n(g.currentTPM), r(g.currentRate),
+             n(g.rpm?.value), r(g.rpm?.rate), n(g.tpm?.value), r(g.tpm?.rate), r(g.rateWithBoth),
+             r(limits.recommendations.targetFallbackRate)]
+        })
     }
 
     static func csv(_ header: [String], _ rows: [[String]]) -> String {

@@ -1,6 +1,7 @@
 import Foundation
 import RouteLedgerMetrics
 import RouteLedgerModel
+import RouteLedgerReplay
 
 /// The report as one self-contained HTML page: inline CSS and SVG, no script, no external URL.
 /// Readable on a phone (fluid layout, tables scroll inside their own wrapper, charts scale with the
@@ -64,6 +65,7 @@ private struct Page {
         unpriced()
         notes()
         if let replay = document.replay { out += ReplayRenderer.htmlSection(replay) + "\n" }
+        if let limits = document.limits { replayLimits(limits) }
         out += "<footer><p>RouteLedger · \(escapeHTML(ReportDocument.schema)) · price catalog \(escapeHTML(document.priceCatalog))"
         out += " · window \(escapeHTML(Formatting.timestamp(metrics.since))) to \(escapeHTML(Formatting.timestamp(metrics.until)))</p></footer>\n"
         out += "</main>\n</body>\n</html>\n"
@@ -82,6 +84,7 @@ private struct Page {
             out += "<li><a href=\"#\(section.id)\">\(escapeHTML(section.title))</a></li>"
         }
         if document.replay != nil { out += "<li><a href=\"#replay\">Routing replay</a></li>" }
+        if document.limits != nil { out += "<li><a href=\"#replay-limits\">Rate-limit replay</a></li>" }
         out += "</ul></nav>\n</header>\n"
     }
 
@@ -582,6 +585,64 @@ private struct Page {
             out += "<ul class=\"notes\">\n"
             for warning in document.warnings { out += "<li class=\"warning\"><strong>Warning:</strong> \(escapeHTML(warning))</li>\n" }
             for note in metrics.notes { out += "<li>\(escapeHTML(note))</li>\n" }
+            out += "</ul>\n"
+        }
+        close()
+    }
+
+    /// The config's `replay_limits:` replay: its totals and, per group with fallbacks, the per-deployment
+    /// limits that keep the group's fallback rate within the target.
+    mutating func replayLimits(_ limits: LimitsReport) {
+        open("replay-limits", "Rate-limit replay")
+        let config = limits.config
+        let totals = limits.replay.totals
+        var source = "\(Formatting.grouped(Int64(totals.requests))) logical gateway requests from the \(limits.source.kind) replayed through "
+            + "\(config.file ?? "the gateway config") (\(config.deployments.count) deployments in \(config.groups.count) groups, "
+            + "\(config.routingStrategy.rawValue)"
+        if let unsupported = config.unsupportedStrategy { source += ", configured \(unsupported) not simulated" }
+        source += "), limits per fixed UTC minute; a tenant-limited request is a 429, not a fallback."
+        out += "<p>\(escapeHTML(source))</p>\n"
+        func count(_ value: Int) -> Cell { .text(Formatting.grouped(Int64(value))) }
+        var table = Table(["Measure", "Value"], numeric: [1])
+        table.row([.text("Requests"), count(totals.requests)])
+        table.row([.text("Served"), count(totals.served)])
+        table.row([.text("Served by own deployments"), count(totals.servedPrimary)])
+        table.row([.text("Served by a fallback group"), count(totals.servedByFallback)])
+        table.row([.text("Tenant-limited"), count(totals.tenantLimited)])
+        table.row([.text("Failed"), count(totals.failed)])
+        table.row([.text("Fallback rate"), .noted(Formatting.percent(totals.fallbackRate, decimals: 2),
+                                                  "\(Formatting.grouped(Int64(totals.fellBack))) of \(Formatting.grouped(Int64(totals.routed))) routed")])
+        table.row([.text("Cost"), totals.unpriced > 0
+            ? .noted(Formatting.usdPrecise(totals.costUSD), "excl. \(Formatting.grouped(Int64(totals.unpriced))) unpriced")
+            : .text(Formatting.usdPrecise(totals.costUSD))])
+        out += table.html
+        let recommendations = limits.recommendations
+        out += "<h3>Recommended limits (fallback rate ≤ \(escapeHTML(Formatting.percent(recommendations.targetFallbackRate, decimals: 2))))</h3>\n"
+        if recommendations.groups.isEmpty {
+            out += "<p class=\"empty\">No group with fallbacks had traffic: nothing to recommend.</p>\n"
+        } else {
+            func limit(_ value: Int?) -> Cell { .text(value.map { Formatting.grouped(Int64($0)) } ?? "–") }
+            var groups = Table(["Group", "Current RPM", "Current TPM", "Fallback rate now", "Recommended RPM", "Recommended TPM",
+                                "Fallback rate with recommendation"], numeric: [1, 2, 3, 4, 5, 6])
+            for group in recommendations.groups {
+                groups.row([.code(group.group), limit(group.currentRPM), limit(group.currentTPM),
+                            .text(Formatting.percent(group.currentRate, decimals: 2)), limit(group.rpm?.value), limit(group.tpm?.value),
+                            .text(Formatting.percent(group.rateWithBoth, decimals: 2))])
+            }
+            out += groups.html
+            out += "<p class=\"note\">Per deployment: the smallest RPM (TPM lifted), then the smallest TPM with that RPM, whose replay "
+            out += "keeps the group’s fallback rate within the target; other groups keep their limits. Gateway fallback rate with every "
+            out += "recommendation: \(escapeHTML(Formatting.percent(recommendations.gatewayRateWithRecommendations, decimals: 2))).</p>\n"
+            let notes = recommendations.groups.flatMap { group in group.notes.map { "\(group.group): \($0)" } }
+            if !notes.isEmpty {
+                out += "<ul class=\"notes\">\n"
+                for note in notes { out += "<li>\(escapeHTML(note))</li>\n" }
+                out += "</ul>\n"
+            }
+        }
+        if !limits.warnings.isEmpty {
+            out += "<ul class=\"notes\">\n"
+            for warning in limits.warnings { out += "<li class=\"warning\"><strong>Warning:</strong> \(escapeHTML(warning))</li>\n" }
             out += "</ul>\n"
         }
         close()

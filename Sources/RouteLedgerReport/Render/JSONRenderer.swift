@@ -1,5 +1,6 @@
 import RouteLedgerMetrics
 import RouteLedgerModel
+import RouteLedgerReplay
 
 /// `report.json`, the machine contract (`routeledger.report/1`, documented in the README).
 /// Costs are USD with six decimals; ratios are 0…1 with six decimals; `null` means unknown.
@@ -62,7 +63,23 @@ public enum JSONRenderer {
             root["previous_window"] = .null
         }
         if let replay = document.replay { root["replay"] = ReplayRenderer.json(replay) }
+        if let limits = document.limits { root["replay_limits"] = limitsJSON(limits.jsonTree) }
         return .object(root)
+    }
+
+    /// The `routeledger.replay-limits/1` document as a subtree: the same keys and values as
+    /// `replay-limits --format json`, numbers with eight fixed decimals (that document trims their zeros).
+    static func limitsJSON(_ value: LimitsJSON) -> JSONValue {
+        switch value {
+        case .object(let members): return .object(members.mapValues(limitsJSON))
+        case .array(let items): return .array(items.map(limitsJSON))
+        case .string(let text): return .string(text)
+        case .int(let number): return .int(number.map(Int64.init))
+        case .unsigned(let number): return Int64(exactly: number).map { .int($0) } ?? .string(String(number))
+        case .number(let number): return number.map { .fixed($0, decimals: 8) } ?? .null
+        case .bool(let flag): return .bool(flag)
+        case .null: return .null
+        }
     }
 
     static func window(_ m: WindowMetrics) -> JSONValue {

@@ -198,6 +198,7 @@ public enum MarkdownRenderer {
         }
         var text = out.joined(separator: "\n") + "\n"
         if let replay = document.replay { text += "\n" + ReplayRenderer.markdown(replay, heading: "##") }
+        if let limits = document.limits { text += "\n" + limits.markdown(heading: "##") }
         return text
     }
 

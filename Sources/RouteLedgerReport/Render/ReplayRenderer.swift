@@ -262,7 +262,7 @@ public enum ReplayRenderer {
             out += SVGCharts.text(left - 6, y(q) + 4, Formatting.fixed(q, 3), anchor: "end", size: 12, fill: "#57606a")
             let c = minCost + (maxCost - minCost) * Double(tick) / 4
             out += SVGCharts.text(x(c), height - bottom + 18, result.costBasis == .usd ? Formatting.usdPrecise(c) : Formatting.grouped(Int64(c.rounded())),
-                                  anchor: "middle", size: 12, fill: "#57606a")
+                                  anchor: tick == 0 ? "start" : (tick == 4 ? "end" : "middle"), size: 12, fill: "#57606a")
         }
         out += SVGCharts.text(left + plotWidth / 2, height - 6, "cost (\(unit))", anchor: "middle", size: 12, fill: "#57606a")
         out += "<polyline fill=\"none\" stroke=\"#0969da\" stroke-width=\"2.5\" stroke-linejoin=\"round\" points=\""

@@ -91,6 +91,10 @@ struct NightlyCommand: ParsableCommand {
                                                since: dayStart, until: alertPlan.dayEnd)
             document.replay = replay.result
             if let warning = replay.warning { document.warnings.append(warning) }
+            let limits = LimitsSection.compute(configuration, catalog: alertPlan.calculator.catalog, ledgerPath: ledgerPath,
+                                               since: dayStart, until: alertPlan.dayEnd)
+            document.limits = limits.result
+            if let warning = limits.warning { document.warnings.append(warning) }
             let writer = ReportWriter(directory: resolve(configuration.reports.directory), formats: configuration.reports.formats)
             let paths = try writer.write(document)
             let m = document.current

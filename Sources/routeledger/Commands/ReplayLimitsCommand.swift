@@ -169,14 +169,22 @@ struct ReplayLimitsCommand: ParsableCommand {
                 latency = try readLedger(path: plan.ledgerPath, since: plan.since, until: plan.until).traffic.latency
             }
         } else {
-            let (traffic, window) = try readLedger(path: plan.ledgerPath, since: plan.since, until: plan.until)
-            arrivals = traffic.arrivals
-            latency = traffic.latency
-            source = LimitsTrafficSource(kind: "ledger", path: plan.ledgerPath, since: window?.lowerBound, until: window?.upperBound,
-                                         rows: traffic.rows, withoutModelGroup: traffic.withoutModelGroup)
+            return try replayLedger(gateway: plan.gateway, ledgerPath: plan.ledgerPath, since: plan.since, until: plan.until,
+                                    target: plan.target, seed: plan.seed, catalog: plan.catalog)
         }
         return LimitsReport.build(config: plan.gateway, arrivals: arrivals, source: source, seed: plan.seed,
                                   targetFallbackRate: plan.target, catalog: plan.catalog, latency: latency)
+    }
+
+    /// The ledger's gateway traffic of `[since, until)` (nil: from its first / past its last request) replayed
+    /// through `gateway`: what `replay-limits` prints without `--arrivals`, and the report's rate-limit section.
+    static func replayLedger(gateway: GatewayConfig, ledgerPath: String, since: Int64?, until: Int64?, target: Double,
+                             seed: UInt64, catalog: PriceCatalog) throws -> LimitsReport {
+        let (traffic, window) = try readLedger(path: ledgerPath, since: since, until: until)
+        let source = LimitsTrafficSource(kind: "ledger", path: ledgerPath, since: window?.lowerBound, until: window?.upperBound,
+                                         rows: traffic.rows, withoutModelGroup: traffic.withoutModelGroup)
+        return LimitsReport.build(config: gateway, arrivals: traffic.arrivals, source: source, seed: seed,
+                                  targetFallbackRate: target, catalog: catalog, latency: traffic.latency)
     }
 
     /// The ledger's LiteLLM rows of the window as logical requests (Bedrock rows are not gateway traffic).

@@ -133,6 +133,10 @@ struct ReportCommand: ParsableCommand {
                                                since: plan.since, until: plan.until)
             built.replay = replay.result
             if let warning = replay.warning { built.warnings.append(warning) }
+            let limits = LimitsSection.compute(plan.configuration, catalog: plan.catalog, ledgerPath: plan.ledgerPath,
+                                               since: plan.since, until: plan.until)
+            built.limits = limits.result
+            if let warning = limits.warning { built.warnings.append(warning) }
             document = built
             paths = try plan.writer.write(document)
         } catch {

@@ -99,7 +99,9 @@ enum ReplaySection {
             let request = ReplayRequest(labelsPath: labelsPath, scoreColumn: settings.scoreColumn, router: settings.router,
                                         since: since, until: until, folds: settings.folds, seed: settings.seed,
                                         target: try RecommendationTarget.parse(settings.target))
-            return (try request.run(configuration: configuration, catalog: catalog, ledgerPath: ledgerPath), nil)
+            var result = try request.run(configuration: configuration, catalog: catalog, ledgerPath: ledgerPath)
+            result.labelsFile = settings.labels   // as configured: report bytes must not depend on where the config lives
+            return (result, nil)
         } catch {
             return (nil, "replay (\(settings.location)): " + ((error as? LocalizedError)?.errorDescription ?? "\(error)"))
         }
