@@ -15,19 +15,28 @@ public enum CrossFitting {
         return fold
     }
 
-    /// One routing score per prompt (input order), each from a predictor trained on the other folds.
-    /// Folds train on up to two threads; the result does not depend on scheduling.
+    /// One routing score per prompt (input order), each from a predictor trained on the other folds:
+    /// predicted strong quality − predicted weak quality of `outOfFoldPredictions`.
     /// With fewer than two folds (or prompts) there is nothing to hold out: every score is 0.
     public static func outOfFoldScores(_ prompts: [LabeledPrompt], folds: Int = 5, seed: UInt64 = 0,
                                        options: PredictorOptions = .init()) -> [Double] {
+        outOfFoldPredictions(prompts, folds: folds, seed: seed, options: options).map { $0.strong - $0.weak }
+    }
+
+    /// Each prompt's predicted strong and weak quality from a predictor trained on the other folds. Bedrock's
+    /// relative `responseQualityDifference` needs both predictions, not only their difference.
+    /// Folds train on up to two threads; the result does not depend on scheduling.
+    public static func outOfFoldPredictions(_ prompts: [LabeledPrompt], folds: Int = 5, seed: UInt64 = 0,
+                                            options: PredictorOptions = .init()) -> [(strong: Double, weak: Double)] {
         let k = min(max(1, folds), prompts.count)
-        guard k >= 2 else { return [Double](repeating: 0, count: prompts.count) }
+        guard k >= 2 else { return prompts.map { _ in (0.0, 0.0) } }
         let assignment = foldAssignment(count: prompts.count, folds: k, seed: seed)
-        let hasher = FeatureHasher(buckets: max(1, options.buckets), bigrams: options.bigrams)
+        let options = QualityPredictor.normalized(options)
+        let hasher = FeatureHasher(buckets: options.buckets, bigrams: options.bigrams)
         let features = prompts.map { hasher.features(text: $0.text ?? "", inputTokens: $0.inputTokens) }
         let strong = prompts.map(\.strongScore), weak = prompts.map(\.weakScore)
 
-        let results = FoldResults(folds: k)
+        let results = FoldResults(count: prompts.count)
         let workers = min(2, k)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             for fold in stride(from: worker, to: k, by: workers) {
@@ -36,26 +45,24 @@ public enum CrossFitting {
                     if f == fold { held.append(i) } else { train.append(i) }
                 }
                 let predictor = QualityPredictor.fit(features, strong: strong, weak: weak, rows: train, options: options)
-                results.store(fold, held.map { (index: $0, score: predictor.score(features[$0])) })
+                results.store(held.map { ($0, predictor.predict(features[$0])) })
             }
         }
-        var scores = [Double](repeating: 0, count: prompts.count)
-        for fold in results.all() { for (index, score) in fold { scores[index] = score } }
-        return scores
+        return results.values
     }
 }
 
-/// Per-fold results written from worker threads.
+/// Per-prompt predictions written from worker threads (each index by exactly one fold).
 private final class FoldResults: @unchecked Sendable {
     private let lock = NSLock()
-    private var folds: [[(index: Int, score: Double)]]
-    init(folds: Int) { self.folds = Array(repeating: [], count: folds) }
-    func store(_ fold: Int, _ scores: [(index: Int, score: Double)]) {
+    private var storage: [(strong: Double, weak: Double)]
+    init(count: Int) { storage = Array(repeating: (0, 0), count: count) }
+    func store(_ items: [(Int, (strong: Double, weak: Double))]) {
         lock.lock(); defer { lock.unlock() }
-        folds[fold] = scores
+        for (index, value) in items { storage[index] = value }
     }
-    func all() -> [[(index: Int, score: Double)]] {
+    var values: [(strong: Double, weak: Double)] {
         lock.lock(); defer { lock.unlock() }
-        return folds
+        return storage
     }
 }

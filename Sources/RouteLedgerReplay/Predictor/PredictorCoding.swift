@@ -2,11 +2,11 @@ import Foundation
 
 /// The saved predictor: deterministic JSON (sorted keys), parameters as base64 little-endian Float32.
 ///
-///     {"dense":"<mean…, scale…>","idf":"<per bucket>","options":{…},"schema":"routeledger.predictor/1",
+///     {"dense":"<mean…, scale…>","options":{…},"schema":"routeledger.predictor/1",
 ///      "strong":"<bias, dense…, buckets…>","trainedOn":14037,"weak":"<…>"}
 extension QualityPredictor: Codable {
     enum CodingKeys: String, CodingKey {
-        case schema, options, trainedOn, dense, idf, strong, weak
+        case schema, options, trainedOn, dense, strong, weak
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -15,7 +15,6 @@ extension QualityPredictor: Codable {
         try c.encode(options, forKey: .options)
         try c.encode(trainedOn, forKey: .trainedOn)
         try c.encode(Self.base64(denseMean + denseScale), forKey: .dense)
-        try c.encode(Self.base64(idf), forKey: .idf)
         try c.encode(Self.base64(strongWeights), forKey: .strong)
         try c.encode(Self.base64(weakWeights), forKey: .weak)
     }
@@ -28,8 +27,9 @@ extension QualityPredictor: Codable {
                 debugDescription: "schema \"\(schema)\" is not \(Self.schema)")
         }
         let options = try c.decode(PredictorOptions.self, forKey: .options)
-        guard options.buckets >= 1 else {
-            throw DecodingError.dataCorruptedError(forKey: .options, in: c, debugDescription: "buckets must be ≥ 1")
+        guard (1...PredictorOptions.maxBuckets).contains(options.buckets) else {
+            throw DecodingError.dataCorruptedError(forKey: .options, in: c,
+                debugDescription: "buckets \(options.buckets) is outside 1...\(PredictorOptions.maxBuckets)")
         }
         let d = FeatureHasher.denseCount
         let count = Self.parameterCount(options)
@@ -51,7 +51,6 @@ extension QualityPredictor: Codable {
         }
         let dense = try floats(.dense, 2 * d)
         self.init(options: options, denseMean: Array(dense[0..<d]), denseScale: Array(dense[d...]),
-                  idf: try floats(.idf, options.buckets),
                   strongWeights: try floats(.strong, count), weakWeights: try floats(.weak, count),
                   trainedOn: try c.decode(Int.self, forKey: .trainedOn))
     }
@@ -59,7 +58,7 @@ extension QualityPredictor: Codable {
     /// The saved form: the same predictor gives the same bytes.
     public func encoded() throws -> Data {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(self)
     }
 
