@@ -82,7 +82,9 @@ import RouteLedgerTestSupport
     }
 
     /// Every point of the sweep equals routing the prompts directly with that threshold.
-    @Test(arguments: [(300, nil), (5000, nil), (9000, 17)] as [(Int, Int?)])
+    /// 100,000 prompts take the two-worker path (bucket scatter and running sums split in halves); 1,000
+    /// distinct scores make tie groups that the halves' cut must not split.
+    @Test(arguments: [(300, nil), (5000, nil), (9000, 17), (100_000, nil), (100_000, 1000)] as [(Int, Int?)])
     func sweepMatchesDirectRouting(n: Int, distinct: Int?) {
         let sample = Self.randomSample(n, seed: UInt64(n), distinctScores: distinct)
         let curve = ThresholdSweep.sweep(sample)
