@@ -165,4 +165,11 @@ public struct Configuration: Sendable, Equatable {
     public init() {}
 
     public func router(id: String) -> RouterDefinition? { routers.first { $0.id == id } }
+
+    /// A path from the config as the program opens it: absolute as given, relative to the config file's folder
+    /// (not the working directory), or as given when there is no config file.
+    public func resolvedPath(_ path: String) -> String {
+        guard !path.hasPrefix("/"), let file else { return path }
+        return URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(path).path
+    }
 }

@@ -3,6 +3,7 @@ import Foundation
 import RouteLedgerAlerts
 import RouteLedgerConfig
 import RouteLedgerModel
+import RouteLedgerReplay
 
 struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,6 +36,27 @@ struct ConfigCommand: ParsableCommand {
                     for model in router.models where !catalog.isKnown(model: model) {
                         warnings.append("\(path): routers: \(model) (router \(router.id)) has no price in the catalog; its traffic will be unpriced")
                     }
+                }
+                // The replay sections' files must exist and read cleanly now, not at 3 a.m.
+                if let replay = configuration.replay {
+                    let labels: LabelSet
+                    do {
+                        labels = try LabelReader.read(path: configuration.resolvedPath(replay.labels), scoreColumn: replay.scoreColumn)
+                        _ = try RecommendationTarget.parse(replay.target)
+                    } catch {
+                        throw ReplayError("\(replay.location): " + ((error as? LocalizedError)?.errorDescription ?? "\(error)"))
+                    }
+                    if labels.prompts.isEmpty { warnings.append("\(replay.location): replay: no usable labelled prompts in \(replay.labels)") }
+                    if !labels.rejected.isEmpty {
+                        warnings.append("\(replay.location): replay: \(labels.rejected.count) labels rows rejected (first: \(labels.rejected[0]))")
+                    }
+                }
+                if let limits = configuration.replayLimits {
+                    let gateway: GatewayConfig
+                    do { gateway = try GatewayConfig.load(path: configuration.resolvedPath(limits.gateway)) } catch {
+                        throw ReplayError("\(limits.location): " + ((error as? LocalizedError)?.errorDescription ?? "\(error)"))
+                    }
+                    warnings += gateway.warnings.map { "\(limits.location): replay_limits: \($0)" }
                 }
                 for warning in warnings { Terminal.error("warning: \(warning)") }
                 if !runOptions.quiet {
@@ -122,6 +144,28 @@ struct ConfigCommand: ParsableCommand {
                 out.append("    min_requests: \(r.minRequests)")
                 out.append("    baseline_windows: \(r.baselineWindows)")
                 out.append("    renotify: \(r.renotifySeconds)s")
+            }
+            if let r = c.replay {
+                out.append("replay:")
+                out.append("  labels: \(quote(r.labels))  # \(c.resolvedPath(r.labels))")
+                if let router = r.router { out.append("  router: \(quote(router))") }
+                out.append("  target: \(quote(r.target))")
+                if let column = r.scoreColumn { out.append("  score_column: \(quote(column))") } else { out.append("  folds: \(r.folds)") }
+                out.append("  seed: \(r.seed)")
+            }
+            if let l = c.replayLimits {
+                out.append("replay_limits:")
+                out.append("  gateway: \(quote(l.gateway))  # \(c.resolvedPath(l.gateway))")
+                out.append("  target_fallback_rate: \(l.targetFallbackRate)")
+                out.append("  seed: \(l.seed)")
+                if !l.tenantLimits.isEmpty {
+                    out.append("  tenant_limits:")
+                    for tenant in l.tenantLimits.keys.sorted() {
+                        let limit = l.tenantLimits[tenant]!
+                        let parts = [limit.rpm.map { "rpm: \($0)" }, limit.tpm.map { "tpm: \($0)" }].compactMap { $0 }
+                        out.append("    \(quote(tenant)): {\(parts.joined(separator: ", "))}")
+                    }
+                }
             }
             out.append(c.notifiers.isEmpty ? "notifiers: []" : "notifiers:")
             for n in c.notifiers {

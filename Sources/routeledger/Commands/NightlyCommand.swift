@@ -58,8 +58,7 @@ struct NightlyCommand: ParsableCommand {
         defer { withExtendedLifetime(lock) {} }
 
         var lines: [String] = []
-        let base = URL(fileURLWithPath: configuration.file!).deletingLastPathComponent()
-        func resolve(_ path: String) -> String { path.hasPrefix("/") ? path : base.appendingPathComponent(path).path }
+        let resolve = configuration.resolvedPath
 
         // 1. Ingest.
         let inputs = configuration.inputs.map(resolve)

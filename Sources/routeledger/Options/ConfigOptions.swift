@@ -31,16 +31,11 @@ struct ConfigOptions: ParsableArguments {
     func ledgerPath(_ configuration: Configuration, _ ledger: LedgerOptions) -> String {
         if ledger.db != nil || ProcessInfo.processInfo.environment["ROUTELEDGER_DB"] != nil { return ledger.resolvedPath }
         guard let configured = configuration.ledger else { return ledger.resolvedPath }
-        guard !configured.hasPrefix("/"), let file = configuration.file else { return configured }
-        return URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(configured).path
+        return configuration.resolvedPath(configured)
     }
 
     /// Built-in prices, then the config's price files (relative to the config), then `--prices`.
     func loadCatalog(_ configuration: Configuration) throws -> PriceCatalog {
-        let base = configuration.file.map { URL(fileURLWithPath: $0).deletingLastPathComponent() }
-        let fromConfig = configuration.prices.map { path in
-            path.hasPrefix("/") || base == nil ? path : base!.appendingPathComponent(path).path
-        }
-        return try PriceCatalog.load(overrides: fromConfig + prices)
+        try PriceCatalog.load(overrides: configuration.prices.map(configuration.resolvedPath) + prices)
     }
 }

@@ -12,9 +12,7 @@ enum LimitsSection {
                         since: Int64, until: Int64) -> (result: LimitsReport?, warning: String?) {
         guard let settings = configuration.replayLimits else { return (nil, nil) }
         do {
-            let base = configuration.file.map { URL(fileURLWithPath: $0).deletingLastPathComponent() }
-            let gatewayPath = settings.gateway.hasPrefix("/") || base == nil
-                ? settings.gateway : base!.appendingPathComponent(settings.gateway).path
+            let gatewayPath = configuration.resolvedPath(settings.gateway)
             var gateway = try GatewayConfig.load(path: gatewayPath)
             // The config's tenant limits go over the gateway file's, as `--tenant-limit` does.
             for (tenant, limit) in settings.tenantLimits {

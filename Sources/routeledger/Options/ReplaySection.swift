@@ -94,8 +94,7 @@ enum ReplaySection {
                         since: Int64, until: Int64) -> (result: ReplayResult?, warning: String?) {
         guard let settings = configuration.replay else { return (nil, nil) }
         do {
-            let base = configuration.file.map { URL(fileURLWithPath: $0).deletingLastPathComponent() }
-            let labelsPath = settings.labels.hasPrefix("/") || base == nil ? settings.labels : base!.appendingPathComponent(settings.labels).path
+            let labelsPath = configuration.resolvedPath(settings.labels)
             let request = ReplayRequest(labelsPath: labelsPath, scoreColumn: settings.scoreColumn, router: settings.router,
                                         since: since, until: until, folds: settings.folds, seed: settings.seed,
                                         target: try RecommendationTarget.parse(settings.target))
