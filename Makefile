@@ -7,7 +7,7 @@ DEMO_DIR     = demo
 DEMO_DB      = $(DEMO_DIR)/routeledger.sqlite
 BIN          = .build/debug/routeledger
 
-.PHONY: deps build demo examples test bench-ingest bench-report bench-replay replay-table clean
+.PHONY: deps build demo examples test fuzz fuzz-smoke bench-ingest bench-report bench-replay replay-table clean
 
 ## deps: install missing system libraries (apt-get when root; otherwise print the exact command).
 deps:
@@ -39,6 +39,16 @@ demo: build
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	bench/fuzz.sh --smoke
+
+## fuzz: libFuzzer + ASan build (.build-fuzz) of every fuzz-* target, each run FUZZ_SECONDS (60) seconds from
+##       the seeds in fixtures/fuzz/; new corpus in .build-fuzz/corpus, crashes in fuzz-artifacts/.
+fuzz: deps
+	bench/fuzz.sh
+
+## fuzz-smoke: the same build, FUZZ_SMOKE_RUNS (3000) inputs per target incl. every fixtures/fuzz/regressions input.
+fuzz-smoke: deps
+	bench/fuzz.sh --smoke
 
 ## bench-ingest: release build; gzip -dc vs DuckDB vs routeledger ingest on >= 500 MB of NDJSON.
 bench-ingest: deps
@@ -67,4 +77,4 @@ replay-table: deps
 	python3 bench/replay_table.py
 
 clean:
-	rm -rf .build $(DEMO_DIR) bench-data
+	rm -rf .build .build-fuzz $(DEMO_DIR) bench-data

@@ -66,6 +66,25 @@ let package = Package(
         .executableTarget(name: "replay-bench", dependencies: ["RouteLedgerReplay"], path: "Sources/replay-bench"),
         .target(name: "RouteLedgerTestSupport", dependencies: ["RouteLedgerModel"], path: "Sources/RouteLedgerTestSupport"),
 
+        // Fuzzing (`make fuzz`, `make fuzz-smoke`, bench/fuzz.sh, fixtures/fuzz/README.md). A plain build makes each
+        // fuzz-* executable a replay driver (runs the files given through the harness); built with
+        // `-Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING` it is a libFuzzer target.
+        .systemLibrary(name: "CFuzzerDriver", path: "Sources/CFuzzerDriver"),
+        .target(name: "FuzzSupport", dependencies: ["CFuzzerDriver"], path: "Sources/FuzzSupport"),
+        .target(name: "FuzzDecodeSupport", dependencies: ["RouteLedgerArchive", "RouteLedgerIngest"], path: "Sources/FuzzDecodeSupport"),
+        .executableTarget(name: "fuzz-bedrock", dependencies: ["FuzzSupport", "FuzzDecodeSupport", "RouteLedgerIngest"],
+                          path: "Sources/Fuzz/fuzz-bedrock"),
+        .executableTarget(name: "fuzz-litellm-payload", dependencies: ["FuzzSupport", "FuzzDecodeSupport", "RouteLedgerIngest"],
+                          path: "Sources/Fuzz/fuzz-litellm-payload"),
+        .executableTarget(name: "fuzz-litellm-spend", dependencies: ["FuzzSupport", "FuzzDecodeSupport", "RouteLedgerIngest"],
+                          path: "Sources/Fuzz/fuzz-litellm-spend"),
+        .executableTarget(name: "fuzz-archive", dependencies: ["FuzzSupport", "RouteLedgerArchive", "RouteLedgerIngest"],
+                          path: "Sources/Fuzz/fuzz-archive"),
+        .executableTarget(name: "fuzz-query-header", dependencies: ["FuzzSupport", "RouteLedgerModel", "RouteLedgerQuery"],
+                          path: "Sources/Fuzz/fuzz-query-header"),
+        .executableTarget(name: "fuzz-config", dependencies: ["FuzzSupport", "RouteLedgerConfig", "RouteLedgerAlerts"],
+                          path: "Sources/Fuzz/fuzz-config"),
+
         .testTarget(name: "ModelTests", dependencies: ["RouteLedgerModel"]),
         .testTarget(name: "ArchiveTests", dependencies: ["RouteLedgerArchive", "RouteLedgerTestSupport"]),
         .testTarget(name: "IngestTests", dependencies: ["RouteLedgerIngest", "RouteLedgerTestSupport"]),

@@ -49,6 +49,8 @@ public enum SkipReason: String, Sendable, Hashable, CaseIterable {
     case permissionCheck = "permission-check-marker"
     /// A directory entry, or an empty member.
     case notAFile = "not-a-file"
+    /// A file in a walked folder whose name is not UTF-8 (it cannot be opened by a path string): not read.
+    case nameNotUTF8 = "name-not-utf8"
 }
 
 public struct SkippedInput: Sendable, Hashable {

@@ -54,9 +54,12 @@ public enum InputWalker {
             }
             if isDirectory(st) {
                 var found: [InputFile] = []
-                try walk(directory: path, into: &found)
+                var notUTF8: [String] = []
+                try walk(directory: path, into: &found, notUTF8: &notUTF8)
                 found.sort { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
                 found.forEach(add)
+                // One entry per file, even when two names read alike once repaired.
+                for name in notUTF8.sorted() { skipped.append(SkippedInput(path: name, member: nil, reason: .nameNotUTF8)) }
             } else {
                 // Regular files and, when named explicitly, pipes/devices (e.g. `<(zcat …)`).
                 add(inputFile(path: path, st))
@@ -86,21 +89,25 @@ public enum InputWalker {
 
     // MARK: - Walking
 
-    private static func walk(directory: String, into found: inout [InputFile]) throws {
+    private static func walk(directory: String, into found: inout [InputFile], notUTF8: inout [String]) throws {
         guard let dir = opendir(directory) else {
             throw ArchiveError.unreadableInput(path: directory, reason: errorText(errno))
         }
         var names: [String] = []
+        let prefix = directory.hasSuffix("/") ? directory : directory + "/"
         while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: &entry.pointee.d_name) {
-                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+            let raw = withUnsafePointer(to: &entry.pointee.d_name) { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }
+            // A name that is not UTF-8 has no exact String: repaired (U+FFFD) it names no file. Reported, not dropped.
+            guard let name = String(validatingCString: raw) else {
+                let shown = String(cString: raw)
+                if !shown.hasPrefix(".") { notUTF8.append(prefix + shown) }
+                continue
             }
             if name.hasPrefix(".") { continue }   // also ".", ".."
             names.append(name)
         }
         closedir(dir)
 
-        let prefix = directory.hasSuffix("/") ? directory : directory + "/"
         for name in names {
             let full = prefix + name
             var lst = stat()
@@ -111,7 +118,7 @@ public enum InputWalker {
                 if isRegular(st) { found.append(inputFile(path: full, st)) }
                 // symlinked folders are not followed
             } else if isDirectory(lst) {
-                try walk(directory: full, into: &found)
+                try walk(directory: full, into: &found, notUTF8: &notUTF8)
             } else if isRegular(lst) {
                 found.append(inputFile(path: full, lst))
             }

@@ -23,7 +23,11 @@ public enum TimeExpression {
             case "w": unitMicros = 7 * CivilCalendar.microsPerDay
             default: return nil
             }
-            return sign == "-" ? base - count * unitMicros : base + count * unitMicros
+            // An offset beyond the Int64 range of microseconds (`now-99999999999999w`) is not an instant.
+            let (offset, overflow) = count.multipliedReportingOverflow(by: unitMicros)
+            guard !overflow else { return nil }
+            let (instant, outOfRange) = sign == "-" ? base.subtractingReportingOverflow(offset) : base.addingReportingOverflow(offset)
+            return outOfRange ? nil : instant
         }
         return parseISO(text.trimmingCharacters(in: .whitespaces))
     }

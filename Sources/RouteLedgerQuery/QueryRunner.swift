@@ -35,9 +35,12 @@ public final class QueryRunner {
         guard FileManager.default.fileExists(atPath: ledgerPath) else {
             throw QueryError(file: ledgerPath, message: "no such ledger (run `routeledger ingest` first)")
         }
-        guard sqlite3_open_v2(ledgerPath, &connection, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK else {
+        let opened = Self.openReadOnly(ledgerPath)
+        connection = opened.connection
+        guard opened.code == SQLITE_OK else {
             let reason = connection.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
             sqlite3_close(connection)
+            connection = nil
             throw QueryError(file: ledgerPath, message: "cannot open the ledger: \(reason)")
         }
         sqlite3_busy_timeout(connection, 30_000)
@@ -51,6 +54,24 @@ public final class QueryRunner {
 
     deinit {
         sqlite3_close_v2(connection)
+    }
+
+    /// Opens the ledger read-only, also on read-only media (as `LedgerScanner.openReadOnly` in RouteLedgerStore,
+    /// which this module does not depend on): a WAL ledger needs a `-shm` file beside it, which a read-only
+    /// mount cannot get; with no `-wal` file either, the main file holds every commit and is opened as immutable.
+    static func openReadOnly(_ path: String) -> (connection: OpaquePointer?, code: Int32) {
+        var connection: OpaquePointer?
+        let code = sqlite3_open_v2(path, &connection, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil)
+        guard code == SQLITE_OK else { return (connection, code) }
+        let probe = sqlite3_exec(connection, "SELECT count(*) FROM sqlite_master", nil, nil, nil)
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        guard probe == SQLITE_CANTOPEN, access(folder, W_OK) != 0,
+              !FileManager.default.fileExists(atPath: path + "-wal") else { return (connection, SQLITE_OK) }
+        sqlite3_close(connection)
+        connection = nil
+        let uri = URL(fileURLWithPath: path).standardizedFileURL.absoluteString + "?immutable=1"
+        let reopened = sqlite3_open_v2(uri, &connection, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, nil)
+        return (connection, reopened)
     }
 
     /// What the report engine infers from traffic, learned once over the whole ledger: each router's most used

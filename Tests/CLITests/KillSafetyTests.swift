@@ -3,127 +3,125 @@ import GRDB
 import RouteLedgerTestSupport
 import Testing
 
-/// SIGKILL a real `routeledger ingest` at random moments, then run it again: the ledger must equal
-/// one clean run, row for row, and pass `PRAGMA integrity_check`.
+/// SIGKILL a real `routeledger ingest` at random moments, run it again, and again: after every completed
+/// re-run the ledger equals one clean run in full (every column of every invocation, bodies, strings,
+/// sources and their counts, rejects, conflicts, member issues, dedupe keys), and at every kill it passes
+/// `PRAGMA integrity_check` and its counts reconcile (see `LedgerSnapshot.invariantViolations`).
+///
+/// `ROUTELEDGER_KILL_CYCLES` (default 4) sets the cycles; each cycle starts from an empty ledger, kills one to
+/// three runs in a row (each resuming what the previous one left) and then lets one finish. Kill times are
+/// uniform over a clean run's duration; one kill in three instead waits until every file is committed and lands within the next few tens of milliseconds, where the final merge of the
+/// dedupe keys, the run record and the closing checkpoint happen. Each kill is classified by what the ledger
+/// shows afterwards, and the tally is printed.
 @Suite(.serialized) struct KillSafetyTests {
-    static let cycles = Int(ProcessInfo.processInfo.environment["ROUTELEDGER_KILL_CYCLES"] ?? "") ?? 8
+    static let cycles = Int(ProcessInfo.processInfo.environment["ROUTELEDGER_KILL_CYCLES"] ?? "") ?? 4
 
-    /// Several gzip archives (one a tar.gz of gzip members) with a few bad lines, duplicates and a conflict.
-    static func makeCorpus(_ directory: TemporaryDirectory) throws -> String {
-        let root = directory.path("corpus")
-        try FileManager.default.createDirectory(atPath: root + "/tarred", withIntermediateDirectories: true)
-        for file in 0..<24 {
-            var lines = (0..<400).map { index in
-                FixtureRecords.bedrock(id: "k\(file)-\(index)", time: "2026-11-0\(1 + file % 7)T1\(index % 10):00:00Z",
-                                       model: index % 3 == 0 ? "us.anthropic.claude-3-5-haiku-20241022-v1:0" : "amazon.nova-pro-v1:0",
-                                       input: 100 + index, output: index % 50, tenant: "t\(index % 5)",
-                                       prompt: String(repeating: "lorem ipsum \(index) ", count: 8))
-            }
-            lines.append("{ broken line \(file)")
-            lines.append(FixtureRecords.bedrock(id: "k0-\(file)"))  // duplicate or conflict with file 0
-            let folder = file < 20 ? root : root + "/tarred"
-            try FixtureRecords.write(lines, to: "\(folder)/f\(file).jsonl")
-        }
-        try shell("cd \(root) && gzip f*.jsonl && cd tarred && gzip *.jsonl && tar czf ../bundle.tar.gz *.gz && cd .. && rm -r tarred")
-        return root
+    /// Where in the run a kill landed, judged from the ledger it left.
+    enum Phase: String, CaseIterable {
+        case beforeFirstCommit = "before this run committed a file (start, start-of-run key merge, first file)"
+        case betweenFiles = "after some files were committed"
+        case beforeFinalMerge = "after the last file, before or during the final key merge"
+        case beforeRunRecord = "after the final key merge, before the run record"
+        case afterRunRecord = "after the run record (closing checkpoint, exit)"
     }
 
-    static func ledgerRows(_ path: String) throws -> [String] {
-        let queue = try DatabaseQueue(path: path)
-        return try queue.read { db in
-            let integrity = try String.fetchOne(db, sql: "PRAGMA integrity_check")
-            #expect(integrity == "ok")
-            var rows = try String.fetchAll(db, sql: """
-                SELECT source_kind || '|' || request_id || '|' || ts_us || '|' || ifnull(model, '') || '|' ||
-                       ifnull(input_tokens, '') || '|' || ifnull(output_tokens, '') || '|' || ifnull(tenant, '') || '|' || line
-                FROM invocations_v ORDER BY source_kind, request_id
-                """)
-            rows += try String.fetchAll(db, sql: "SELECT path || '|' || ifnull(member, '') || '|' || line || '|' || reason FROM rejects ORDER BY 1")
-            rows += try String.fetchAll(db, sql: """
-                SELECT path || '|' || member || '|' || records || '|' || stored || '|' || duplicates || '|' || rejected || '|' || ifnull(sha256, '')
-                FROM sources ORDER BY path, member
-                """)
-            rows += try String.fetchAll(db, sql: "SELECT request_id || '|' || line FROM conflicts ORDER BY 1")
-            return rows
+    struct Progress: Equatable {
+        var files = 0
+        var merged = true
+        var runs = 0
+
+        static func read(_ path: String) throws -> Progress {
+            guard FileManager.default.fileExists(atPath: path) else { return Progress() }
+            return try LedgerSnapshot.open(path).read { db in
+                guard try db.tableExists("sources") else { return Progress() }
+                return Progress(
+                    files: try Int.fetchOne(db, sql: "SELECT count(*) FROM sources WHERE parent_id IS NULL") ?? 0,
+                    merged: try Bool.fetchOne(db, sql: """
+                        SELECT value = (SELECT ifnull(max(id), 0) FROM invocations) FROM ledger_state WHERE key = 'request_keys_through'
+                        """) ?? true,
+                    runs: try Int.fetchOne(db, sql: "SELECT count(*) FROM ingest_runs") ?? 0)
+            }
         }
+    }
+
+    static func phase(before: Progress, after: Progress, totalFiles: Int) -> Phase {
+        if after.runs > before.runs { return .afterRunRecord }
+        if after.files == totalFiles && (after.files > before.files || !before.merged) {
+            return after.merged ? .beforeRunRecord : .beforeFinalMerge
+        }
+        return after.files > before.files ? .betweenFiles : .beforeFirstCommit
+    }
+
+    static func removeLedger(_ path: String) {
+        for suffix in ["", "-wal", "-shm", ".lock"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 
     @Test func killedIngestsConvergeToOneCleanRun() throws {
-        let directory = try TemporaryDirectory()
-        let corpus = try Self.makeCorpus(directory)
+        let started = Date()
+        let directory = try TemporaryDirectory("kill")
+        let corpus = try FaultCorpus.make(directory)
         let binary = TestPaths.builtExecutable.path
         let clean = directory.path("clean.sqlite")
         let cleanStart = Date()
-        let cleanRun = try runProcess(binary, ["ingest", corpus, "--db", clean, "--quiet"])
-        // Kills land anywhere within one clean run's duration, so the first cycles always interrupt work.
-        let cleanMicros = UInt32(max(50_000, Date().timeIntervalSince(cleanStart) * 1_000_000))
+        let cleanRun = try runProcess(binary, ["ingest", corpus, "--db", clean, "--quiet", "--keep-bodies"])
+        let cleanSeconds = Date().timeIntervalSince(cleanStart)
         #expect(cleanRun.status == 0, "\(cleanRun.stderr)")
-        let expected = try Self.ledgerRows(clean)
-        #expect(expected.count > 9000)
+        let expected = try LedgerSnapshot.read(clean)
+        let totalFiles = try Progress.read(clean).files
+        #expect((expected.tables["invocations"]?.count ?? 0) > 6000)
+        #expect((expected.tables["conflicts"]?.count ?? 0) >= 10)
+        #expect((expected.tables["rejects"]?.count ?? 0) >= 10)
+        #expect((expected.tables["source_issues"]?.count ?? 0) >= 3)
+        #expect(totalFiles > 100)
 
         let victim = directory.path("victim.sqlite")
         var generator = SystemRandomNumberGenerator()
-        var killedMidRun = 0
+        var tally: [Phase: Int] = [:]
+        var kills = 0, runsFinished = 0, launches = 0
         for cycle in 0..<Self.cycles {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["ingest", corpus, "--db", victim, "--quiet", "--jobs", cycle % 2 == 0 ? "1" : "2"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            usleep(UInt32.random(in: 5_000...(cleanMicros * 9 / 10), using: &generator))
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                killedMidRun += 1
-                process.waitUntilExit()
-            } else {
-                // The run finished first: start the next cycle from an empty ledger so it has work to interrupt.
-                process.waitUntilExit()
-                #expect(process.terminationStatus == 0)
-                #expect(try Self.ledgerRows(victim) == expected, "a run that survived its kill window converged")
-                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: victim + suffix) }
+            Self.removeLedger(victim)
+            let killsThisCycle = Int.random(in: 1...3, using: &generator)
+            var killed = 0
+            while true {
+                let before = try Progress.read(victim)
+                launches += 1
+                let run = try BackgroundRun(["ingest", corpus, "--db", victim, "--quiet", "--keep-bodies",
+                                             "--jobs", launches % 2 == 0 ? "1" : "2"],
+                                            in: directory, label: "victim")
+                if killed < killsThisCycle {
+                    if launches % 3 == 0 {
+                        // Aim at the end of the run: wait for the last file's commit, then a random few ms.
+                        while run.isRunning, (try? Progress.read(victim).files) ?? 0 < totalFiles { usleep(2_000) }
+                        usleep(UInt32.random(in: 0...12_000, using: &generator))
+                    } else {
+                        // The first kill of a cycle hits a run from scratch, so it must land before a clean run's end.
+                        let window = cleanSeconds * (killed == 0 ? 0.9 : 1.0)
+                        usleep(UInt32.random(in: 0...UInt32(window * 1_000_000), using: &generator))
+                    }
+                    if run.killNow() {
+                        killed += 1
+                        kills += 1
+                        let after = try Progress.read(victim)
+                        tally[Self.phase(before: before, after: after, totalFiles: totalFiles), default: 0] += 1
+                        // The killed state itself: intact, and every committed file complete.
+                        try LedgerSnapshot.check(victim)
+                        continue
+                    }
+                }
+                let result = run.finish()
+                #expect(result.status == 0, "cycle \(cycle): \(result.stderr)")
+                runsFinished += 1
+                let actual = try LedgerSnapshot.read(victim)
+                actual.expectEqual(to: expected, "(cycle \(cycle) after \(killed) kill(s))")
+                break
             }
         }
-        #expect(killedMidRun * 4 >= Self.cycles, "too few kills landed while ingest was running (\(killedMidRun) of \(Self.cycles))")
-        let finish = try runProcess(binary, ["ingest", corpus, "--db", victim, "--quiet"])
-        #expect(finish.status == 0, "\(finish.stderr)")
-        let actual = try Self.ledgerRows(victim)
-        #expect(actual.count == expected.count)
-        #expect(actual == expected)
-    }
-}
-
-extension KillSafetyTests {
-    /// Two real `ingest` processes on one ledger: the second waits for the first (and says so), both succeed,
-    /// and the ledger equals one clean run.
-    @Test func concurrentIngestsWaitAndDoNotDoubleCount() throws {
-        let directory = try TemporaryDirectory()
-        let corpus = try Self.makeCorpus(directory)
-        let binary = TestPaths.builtExecutable.path
-        let clean = directory.path("clean.sqlite")
-        #expect(try runProcess(binary, ["ingest", corpus, "--db", clean, "--quiet"]).status == 0)
-
-        let shared = directory.path("shared.sqlite")
-        func start(_ name: String) throws -> (Process, URL) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["ingest", corpus, "--db", shared, "--lock-timeout", "120"]
-            let log = directory.url.appendingPathComponent("\(name).err")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = try FileHandle(forWritingTo: log)
-            try process.run()
-            return (process, log)
-        }
-        let (first, _) = try start("first")
-        usleep(100_000)
-        let (second, secondLog) = try start("second")
-        first.waitUntilExit()
-        second.waitUntilExit()
-        #expect(first.terminationStatus == 0)
-        #expect(second.terminationStatus == 0)
-        let waited = try String(contentsOf: secondLog, encoding: .utf8)
-        #expect(waited.contains("waiting for another process"), "the second run says why it waits")
-        #expect(try Self.ledgerRows(shared) == (try Self.ledgerRows(clean)))
+        let seconds = Date().timeIntervalSince(started)
+        let lines = Phase.allCases.map { "  \(tally[$0, default: 0])  \($0.rawValue)" }
+        print("kill safety: \(Self.cycles) cycles, \(kills) SIGKILLs, \(runsFinished) completed re-runs, each equal to one clean run "
+              + "(\(expected.rowCount) rows, \(totalFiles) files, clean run \(String(format: "%.2f", cleanSeconds)) s); "
+              + "\(String(format: "%.0f", seconds)) s in all. Kills by phase:\n" + lines.joined(separator: "\n"))
+        #expect(kills >= Self.cycles, "every cycle kills at least one run")
+        #expect(runsFinished == Self.cycles)
     }
 }

@@ -181,16 +181,21 @@ public struct AlertRule: Sendable, Equatable {
         return (rules, warnings)
     }
 
-    /// `90s`, `30m`, `12h`, `1d`, `2w`.
+    /// `90s`, `30m`, `12h`, `1d`, `2w`; nil beyond what microseconds in an Int64 hold (~292,000 years),
+    /// as the evaluator compares windows in microseconds.
     public static func parseDuration(_ text: String) -> Int64? {
         guard let unit = text.last, let count = Int64(text.dropLast()), count > 0 else { return nil }
+        let unitSeconds: Int64
         switch unit {
-        case "s": return count
-        case "m": return count * 60
-        case "h": return count * 3600
-        case "d": return count * 86_400
-        case "w": return count * 604_800
+        case "s": unitSeconds = 1
+        case "m": unitSeconds = 60
+        case "h": unitSeconds = 3600
+        case "d": unitSeconds = 86_400
+        case "w": unitSeconds = 604_800
         default: return nil
         }
+        let (seconds, overflow) = count.multipliedReportingOverflow(by: unitSeconds)
+        guard !overflow, seconds <= Int64.max / 1_000_000 else { return nil }
+        return seconds
     }
 }

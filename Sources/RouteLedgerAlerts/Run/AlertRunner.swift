@@ -71,6 +71,10 @@ public enum AlertRunner {
                                       notifiers: plan.notifiers.map(\.label), now: now)
         var deliveries: [DeliveryRecord] = []
         if plan.deliver {
+            // One process delivers at a time and reads the outbox only once it has the lock: two runs at once
+            // (an `alert` beside the `nightly`) would otherwise both send what is pending.
+            let deliveryLock = DeliveryLock(ledgerPath: plan.ledgerPath)
+            defer { withExtendedLifetime(deliveryLock) {} }
             let byLabel = Dictionary(plan.notifiers.map { ($0.label, $0) }, uniquingKeysWith: { a, _ in a })
             for pending in try store.pending() {
                 guard let configured = byLabel[pending.notifier] else { continue }   // notifier removed: stays queued
@@ -100,6 +104,26 @@ public enum AlertRunner {
             try PrometheusTextfile.write(result, to: promFile)
         }
         return result
+    }
+}
+
+/// `<ledger>.notify.lock`, held while delivering; a second run waits for the first (deliveries are bounded by
+/// attempts × timeout). Without a writable folder there is no lock, and nothing could be recorded either.
+final class DeliveryLock {
+    private let descriptor: Int32
+
+    init(ledgerPath: String) {
+        descriptor = open(ledgerPath + ".notify.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        if descriptor >= 0 {
+            while flock(descriptor, LOCK_EX) != 0 && errno == EINTR {}
+        }
+    }
+
+    deinit {
+        if descriptor >= 0 {
+            flock(descriptor, LOCK_UN)
+            close(descriptor)
+        }
     }
 }
 
@@ -163,7 +187,13 @@ public enum PrometheusTextfile {
 
     public static func write(_ result: AlertRunResult, to path: String) throws {
         let temporary = path + ".tmp-\(getpid())"
-        try Data(render(result).utf8).write(to: URL(fileURLWithPath: temporary))
+        do {
+            try Data(render(result).utf8).write(to: URL(fileURLWithPath: temporary))
+        } catch {
+            // A full disk leaves a partly written file: never leave it beside the collector's files.
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        }
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(atPath: temporary)

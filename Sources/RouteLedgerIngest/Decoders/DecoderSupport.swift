@@ -84,6 +84,9 @@ public enum Timestamp {
             }
         }
         guard index == count else { return nil }
+        // No February 30th: a day past the month's end would silently roll into the next month.
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        guard day <= [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] else { return nil }
         let days = CivilCalendar.daysFromCivil(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
         return Int64(seconds) * 1_000_000 + Int64(micros)
@@ -191,6 +194,38 @@ extension JSONTape {
             return nil
         }
     }
+}
+
+/// Offset of the first byte that does not start a well-formed UTF-8 sequence (Unicode Table 3-7: no
+/// overlong forms, no encoded surrogates, nothing above U+10FFFF), nil when all bytes are well formed.
+/// ASCII runs are skipped eight bytes at a time.
+func firstInvalidUTF8(_ bytes: UnsafeRawBufferPointer) -> Int? {
+    let count = bytes.count
+    var index = 0
+    while index < count {
+        if index + 8 <= count, bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+            index += 8
+            continue
+        }
+        let lead = bytes[index]
+        if lead < 0x80 { index += 1; continue }
+        let length: Int
+        var low: UInt8 = 0x80, high: UInt8 = 0xBF
+        switch lead {
+        case 0xC2...0xDF: length = 2
+        case 0xE0: length = 3; low = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED: length = 3; high = 0x9F
+        case 0xF0: length = 4; low = 0x90
+        case 0xF1...0xF3: length = 4
+        case 0xF4: length = 4; high = 0x8F
+        default: return index
+        }
+        guard index + length <= count, bytes[index + 1] >= low, bytes[index + 1] <= high else { return index }
+        for offset in 2..<length where bytes[index + offset] & 0xC0 != 0x80 { return index }
+        index += length
+    }
+    return nil
 }
 
 /// Counts Unicode scalars in UTF-8 bytes: every byte but continuation bytes (0b10xxxxxx), eight at a time.

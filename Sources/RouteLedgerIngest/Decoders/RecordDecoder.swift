@@ -28,6 +28,11 @@ public struct RecordDecoder {
         guard tape.nodes.first?.kind == .object || tape.nodes.first?.kind == .array else {
             return try emit(.rejected(.notAnObject, "record is not a JSON object"))
         }
+        // JSON text is UTF-8 (RFC 8259 §8.1). Decoding would replace bad bytes with U+FFFD, so two request ids
+        // that differ only there would become one: the record is refused instead.
+        if let offset = firstInvalidUTF8(tape.jsonText(0)) {
+            return try emit(.rejected(.invalidUTF8, "invalid UTF-8 at byte \(offset + 1) of the record"))
+        }
         // Logs Insights exports: {"results":[[{field,value}…]…]}, a row [{field,value}…],
         // {"field":"@message","value":"…"} or {"@message":"…"}.
         if tape.nodes[0].kind == .array {
@@ -123,13 +128,14 @@ public struct RecordDecoder {
 
     // MARK: Shared field helpers
 
-    enum FieldError: Error { case missing(String), invalid(String) }
+    enum FieldError: Error { case missing(String), invalid(String), nul(String) }
 
     /// The rejection a decoding error stands for (names the field, never its content).
     static func rejection(for error: Error) -> Outcome {
         switch error {
         case FieldError.missing(let field): return .rejected(.missingField, "missing \(field)")
         case FieldError.invalid(let field): return .rejected(.invalidField, "\(field) is not valid")
+        case FieldError.nul(let field): return .rejected(.invalidField, "\(field) contains a NUL character (\\u0000)")
         default: return .rejected(.invalidField, "\(error)")
         }
     }
@@ -169,7 +175,30 @@ public struct RecordDecoder {
         return nil
     }
 
-    private func finish(_ record: inout InvocationRecord) {
+    private func finish(_ record: inout InvocationRecord) throws {
+        // The ledger binds text as C strings: a NUL (a `\u0000` escape) would cut the value short, and two
+        // different ids or models could become one. Such a record is refused, naming the ledger column.
+        func refuseNUL(_ value: String?, _ column: String) throws {
+            if let value, value.utf8.contains(0) { throw FieldError.nul(column) }
+        }
+        try refuseNUL(record.requestId, "request_id")
+        try refuseNUL(record.rawModelId, "raw_model_id")
+        try refuseNUL(record.accountId, "account")
+        try refuseNUL(record.principal, "principal")
+        try refuseNUL(record.region, "region")
+        try refuseNUL(record.inferenceRegion, "inference_region")
+        try refuseNUL(record.operation, "operation")
+        try refuseNUL(record.canonicalModel, "model")
+        try refuseNUL(record.routerId, "router")
+        try refuseNUL(record.servedModel, "served_model")
+        try refuseNUL(record.modelGroup, "model_group")
+        try refuseNUL(record.deployment, "deployment")
+        try refuseNUL(record.provider, "provider")
+        try refuseNUL(record.errorCode, "error_code")
+        try refuseNUL(record.errorClass, "error_class")
+        try refuseNUL(record.tenant, "tenant")
+        try refuseNUL(record.correlationId, "correlation_id")
+        try refuseNUL(record.originalModelGroup, "original_model_group")
         defer { record.contentHash = record.normalizedFingerprint }
         if record.timestampMicros < earliestPlausibleMicros || record.timestampMicros > options.futureLimitMicros {
             record.flags.insert(.timestampSuspect)
@@ -269,7 +298,7 @@ public struct RecordDecoder {
             let maps = metadata.map { [$0] } ?? []
             record.tenant = tenant(tape, maps: maps, aliases: [:]) ?? record.principal.flatMap(ModelIdentifier.principalName)
             record.correlationId = stringValue(in: tape, maps: maps, key: options.correlationKey)
-            finish(&record)
+            try finish(&record)
             return .record(record)
         } catch {
             return Self.rejection(for: error)
@@ -345,7 +374,14 @@ public struct RecordDecoder {
             let failed = statusNode.map { tape.stringEquals($0, "failure") } ?? false
             var record = InvocationRecord(sourceKind: .litellm, requestId: requestId, timestampMicros: start,
                                           rawModelId: rawModel, status: failed ? .failure : .success)
-            let metadata = tape.member(root, "metadata").flatMap { tape.nodes[$0].kind == .object ? $0 : nil }
+            // A payload's `metadata` is an object (LiteLLM's StandardLoggingMetadata). Anything else (a string, a
+            // number) would silently drop the tenant, fallback and cache split it carries: refused instead.
+            let metadataNode = tape.member(root, "metadata")
+            if let node = metadataNode, tape.nodes[node].kind != .object, tape.nodes[node].kind != .null,
+               !(tape.nodes[node].kind == .string && tape.rawBytes(node).isEmpty) {
+                throw FieldError.invalid("metadata")
+            }
+            let metadata = metadataNode.flatMap { tape.nodes[$0].kind == .object ? $0 : nil }
             let hidden = tape.member(root, "hidden_params").flatMap { tape.nodes[$0].kind == .object ? $0 : nil }
             let usage = metadata.flatMap { tape.member($0, "usage_object") } ?? hidden.flatMap { tape.member($0, "usage_object") }
             if let end = tape.timestampMicros(tape.member(root, "endTime")), end >= start {
@@ -382,7 +418,7 @@ public struct RecordDecoder {
                     .flatMap { $0.isEmpty ? nil : $0 }
                     ?? tape.member(root, "end_user").flatMap { tape.string($0) }.flatMap { $0.isEmpty ? nil : $0 }
             }
-            finish(&record)
+            try finish(&record)
             return .record(record)
         } catch {
             return Self.rejection(for: error)
@@ -494,7 +530,8 @@ public struct RecordDecoder {
                 case .string: metadataText = Array(tape.rawBytes(metadataNode))
                 case .escapedString: metadataText = Array((tape.string(metadataNode) ?? "").utf8)
                 case .object: metadataText = Array(tape.jsonText(metadataNode))
-                default: break
+                case .null: break
+                default: throw FieldError.invalid("metadata")
                 }
             }
             var meta = metadataTape
@@ -505,7 +542,10 @@ public struct RecordDecoder {
                 let parsed = metadataText.withUnsafeBufferPointer { buffer in
                     JSONParser.parse(buffer.baseAddress!, from: 0, to: buffer.count - 1, into: &meta)
                 }
-                guard case .complete = parsed, meta.nodes.first?.kind == .object else { throw FieldError.invalid("metadata") }
+                // One JSON object and nothing after it but whitespace (`{"a":1} junk` is not valid JSON either).
+                guard case .complete(let end, _) = parsed, meta.nodes.first?.kind == .object,
+                      metadataText[end..<(metadataText.count - 1)].allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) })
+                else { throw FieldError.invalid("metadata") }
                 hasMetadata = true
             }
             if hasMetadata {
@@ -521,7 +561,7 @@ public struct RecordDecoder {
             if record.correlationId == nil {
                 record.correlationId = tape.member(root, "session_id").flatMap { tape.string($0) }.flatMap { $0.isEmpty ? nil : $0 }
             }
-            finish(&record)
+            try finish(&record)
             return .record(record)
         } catch {
             return Self.rejection(for: error)

@@ -179,6 +179,12 @@ public final class RecordScanner {
             let outcome = parseValue(at: head + prefix)
             switch outcome {
             case .complete(let end, let newlines):
+                // A bare number that touches the end of the buffer may go on in the next read: read on
+                // (fill moves the buffer, so parse again) until it ends before the buffer does or the input ends.
+                if end == tail, !endOfStream, let kind = tape.nodes.first?.kind, kind == .integer || kind == .number {
+                    _ = fill()
+                    continue
+                }
                 return .record(end: end, newlines: newlines)
             case .invalid(let offset, let reason):
                 return .rejected(Rejection(line: line, reason: .invalidJSON,
@@ -266,11 +272,22 @@ public final class RecordScanner {
         while !endOfStream, memchr(buffer + head, 0x0A, tail - head) == nil, tail - head < 65536 { if !fill() { break } }
         let end = memchr(buffer + head, 0x0A, tail - head).map { UnsafeMutablePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - buffer } ?? tail
         let header = String(decoding: UnsafeBufferPointer(start: buffer + head, count: end - head), as: UTF8.self)
-        return header.contains(",") && (header.contains("request_id") || header.contains("requestId"))
+        // A header names columns; a `{` means a JSON record whose start is damaged, which must be rejected
+        // as a line, not swallowed as a header.
+        return header.contains(",") && (header.contains("request_id") || header.contains("requestId")) && !header.contains("{")
+    }
+
+    /// Set by `readCSVRecord` when a field of the row it read is not UTF-8.
+    private var csvRowInvalidUTF8 = false
+
+    private func csvField(_ bytes: [UInt8]) -> String {
+        if !csvRowInvalidUTF8, bytes.withUnsafeBytes({ firstInvalidUTF8($0) }) != nil { csvRowInvalidUTF8 = true }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Reads one CSV record (RFC 4180: quoted fields may hold commas, quotes and newlines).
     private func readCSVRecord() -> (fields: [String], newlines: Int)? {
+        csvRowInvalidUTF8 = false
         var fields: [String] = []
         var field: [UInt8] = []
         var newlines = 0
@@ -282,7 +299,7 @@ public final class RecordScanner {
                 let consumed = index - head
                 if !fill() {
                     if consumed == 0 && fields.isEmpty && field.isEmpty { return nil }
-                    fields.append(String(decoding: field, as: UTF8.self))
+                    fields.append(csvField(field))
                     head = tail
                     return (fields, newlines)
                 }
@@ -314,13 +331,13 @@ public final class RecordScanner {
                 atFieldStart = false
                 index += 1
             case UInt8(ascii: ","):
-                fields.append(String(decoding: field, as: UTF8.self))
+                fields.append(csvField(field))
                 field.removeAll(keepingCapacity: true)
                 atFieldStart = true
                 index += 1
             case 0x0A:
                 if field.last == 0x0D { field.removeLast() }
-                fields.append(String(decoding: field, as: UTF8.self))
+                fields.append(csvField(field))
                 head = index + 1
                 return (fields, newlines + 1)
             default:
@@ -342,6 +359,12 @@ public final class RecordScanner {
             guard let row = readCSVRecord() else { return }
             line += row.newlines
             if row.fields.count == 1, row.fields[0].isEmpty { continue }
+            guard !csvRowInvalidUTF8 else {
+                // Decoding would replace the bad bytes with U+FFFD (two ids could become one).
+                try onReject(Rejection(line: recordLine, reason: .invalidUTF8, detail: "row is not valid UTF-8",
+                                       snippet: start < tail ? snippet(from: start) : []))
+                continue
+            }
             guard row.fields.count == names.count else {
                 try onReject(Rejection(line: recordLine, reason: .invalidCSV,
                                        detail: "\(row.fields.count) fields where the header has \(names.count)",

@@ -66,6 +66,8 @@ public struct IngestSummary: Codable, Sendable, Equatable {
     public var routerRequests = 0
     public var unresolvedRouterRequests = 0
     public var tokensMissing = 0
+    /// Stored records stamped before 2020 or more than a day after the ingest (flag 64).
+    public var timestampSuspect = 0
     public var compressedBytes: Int64 = 0
     public var uncompressedBytes: Int64 = 0
     public var seconds = 0.0

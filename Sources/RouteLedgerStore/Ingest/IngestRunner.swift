@@ -156,6 +156,8 @@ public enum IngestRunner {
             if !summary.issues.isEmpty { summary.warnings.append("\(summary.issues.count) file or member issue(s)") }
             if summary.conflicts > 0 { summary.warnings.append("\(summary.conflicts) request id conflict(s)") }
             if summary.filesFailed > 0 { summary.warnings.append("\(summary.filesFailed) file(s) failed") }
+            let unnamed = summary.skipped.filter { $0.reason == SkipReason.nameNotUTF8.rawValue }.count
+            if unnamed > 0 { summary.warnings.append("\(unnamed) file(s) not read: name is not UTF-8") }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             let json = String(decoding: try encoder.encode(summary), as: UTF8.self)
@@ -291,6 +293,8 @@ struct WriterState {
     var fileTotals = LedgerWriter.SourceTotals()
     var memberTotals = LedgerWriter.SourceTotals()
     var memberName: String?
+    /// Member names already used in the open file.
+    var memberNamesInFile: Set<String> = []
     var memberSummaryMark = IngestSummary()
     var layouts: Set<String> = []
     var containers: String?
@@ -432,6 +436,7 @@ struct WriterState {
             stringsAddedInFile.removeAll(keepingCapacity: true)
             keysAddedInFile.removeAll(keepingCapacity: true)
             tombstonesAddedInFile.removeAll()
+            memberNamesInFile.removeAll()
             if let replaces {
                 for (kind, requestID) in try probe.keys(ofSource: replaces) {
                     guard let kind = SourceKind(rawValue: kind) else { continue }
@@ -450,7 +455,20 @@ struct WriterState {
             if replaces != nil { summary.filesReplaced += 1 }
             return false
         case .memberStart(let member):
-            memberName = member.name
+            // A zip may hold one name twice, and a tar gets a second copy with `tar -r`; names that are not UTF-8
+            // can also decode alike. Each is read, and a repeated name is recorded as `name#2`, `name#3`, …
+            // (`sources` has one row per (path, member)).
+            var uniqueName = member.name
+            if let name = member.name {
+                var candidate = name
+                var copy = 1
+                while !memberNamesInFile.insert(candidate).inserted {
+                    copy += 1
+                    candidate = "\(name)#\(copy)"
+                }
+                uniqueName = candidate
+            }
+            memberName = uniqueName
             memberTotals = .init()
             memberSummaryMark = summary
             containers = member.containers.map(\.rawValue).joined(separator: "+")
@@ -465,7 +483,7 @@ struct WriterState {
             let source = memberSource, parent = fileSource, path = sourcePath(fileIndex), ingestedAt = ingestedAt
             executor.submit {
                 try $0.beginMember()
-                if let name = member.name {
+                if let name = uniqueName {
                     try $0.insertSource(id: source, path: path, member: name, parent: parent, ingestedAt: ingestedAt)
                 }
             }
@@ -515,6 +533,7 @@ struct WriterState {
                     if record.flags.contains(.servedModelUnresolved) { summary.unresolvedRouterRequests += 1 }
                 }
                 if record.flags.contains(.tokensMissing) { summary.tokensMissing += 1 }
+                if record.flags.contains(.timestampSuspect) { summary.timestampSuspect += 1 }
             }
             let source = memberSource
             executor.submit { [rows, newStrings, conflicts] writer in

@@ -8,8 +8,15 @@ import Foundation
 final class SQLExecutor: @unchecked Sendable {
     typealias Job = (LedgerWriter) throws -> Void
 
+    /// A job; a barrier that `sync` waits on (it runs even after a failure, which skips jobs); the end.
+    private enum Item {
+        case job(Job)
+        case barrier(DispatchSemaphore)
+        case stop
+    }
+
     private let writer: LedgerWriter
-    private let jobs = MessageQueue<Job?>()
+    private let jobs = MessageQueue<Item>()
     private let slots: DispatchSemaphore
     private let finished = DispatchSemaphore(value: 0)
     private let lock = NSLock()
@@ -31,13 +38,15 @@ final class SQLExecutor: @unchecked Sendable {
 
     func submit(_ job: @escaping Job) {
         slots.wait()
-        jobs.push(job)
+        jobs.push(.job(job))
     }
 
-    /// Waits until every job submitted so far has run; returns the first failure, if any.
+    /// Waits until every job submitted so far has run (or been skipped after a failure); returns the first
+    /// failure, if any. The barrier is not a job: a job would be skipped after a failure and never signal.
     func sync() -> Error? {
         let done = DispatchSemaphore(value: 0)
-        submit { _ in done.signal() }
+        slots.wait()
+        jobs.push(.barrier(done))
         done.wait()
         return failure
     }
@@ -48,26 +57,33 @@ final class SQLExecutor: @unchecked Sendable {
     func finish() -> Error? {
         if !stopped {
             stopped = true
-            jobs.push(nil)
+            jobs.push(.stop)
             finished.wait()
         }
         return failure
     }
 
     private func run() {
-        while let job = jobs.pop() {
-            if failure == nil {
-                do {
-                    try job(writer)
-                } catch {
-                    writer.rollbackFile()
-                    lock.lock()
-                    storedFailure = error
-                    lock.unlock()
+        while true {
+            switch jobs.pop() {
+            case .stop:
+                finished.signal()
+                return
+            case .barrier(let done):
+                done.signal()
+            case .job(let job):
+                if failure == nil {
+                    do {
+                        try job(writer)
+                    } catch {
+                        writer.rollbackFile()
+                        lock.lock()
+                        storedFailure = error
+                        lock.unlock()
+                    }
                 }
             }
             slots.signal()
         }
-        finished.signal()
     }
 }

@@ -53,9 +53,17 @@ public final class Ledger: @unchecked Sendable {
             if !readOnly { try LedgerSchema.migrator.migrate(queue) }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY {
             throw LedgerError.readOnly(path: path)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CANTOPEN && Self.isOnReadOnlyMedia(path) {
+            // An existing ledger on a read-only mount: SQLite cannot create its -shm file and says "unable to open".
+            throw LedgerError.readOnly(path: path)
         } catch let error as DatabaseError {
             throw LedgerError.cannotOpen(path: path, reason: error.message ?? "\(error.resultCode)")
         }
+    }
+
+    /// The ledger exists but nothing may be written beside it (a read-only mount, a folder this user cannot write).
+    static func isOnReadOnlyMedia(_ path: String) -> Bool {
+        FileManager.default.fileExists(atPath: path) && access(URL(fileURLWithPath: path).deletingLastPathComponent().path, W_OK) != 0
     }
 
     /// Names of the migrations applied, in order.

@@ -188,6 +188,9 @@ final class LedgerWriter {
     func startState() throws -> StartState {
         func single(_ sql: StaticString) throws -> Int64 {
             let query = try statement(sql)
+            // Reset at once: a statement left on its row keeps a read snapshot open, and once another process
+            // commits (an `alert` saving its state) the next BEGIN IMMEDIATE fails with SQLITE_BUSY_SNAPSHOT.
+            defer { sqlite3_reset(query) }
             guard try step(query) == SQLITE_ROW else { throw failure(SQLITE_ERROR) }
             return sqlite3_column_int64(query, 0)
         }
@@ -198,6 +201,7 @@ final class LedgerWriter {
         let empty = try single("SELECT NOT EXISTS (SELECT 1 FROM request_keys)") == 1
         var strings: [String: Int64] = [:]
         let all = try statement("SELECT id, value FROM strings")
+        defer { sqlite3_reset(all) }
         while try step(all) == SQLITE_ROW {
             strings[String(cString: sqlite3_column_text(all, 1))] = sqlite3_column_int64(all, 0)
         }
@@ -212,6 +216,7 @@ final class LedgerWriter {
     func existingSource(path: String) throws -> ExistingSource? {
         let select = try statement("SELECT id, size, mtime_us, sha256 FROM sources WHERE path = ? AND member = ''")
         bind(select, 1, path)
+        defer { sqlite3_reset(select) }   // no read snapshot left open (see startState)
         guard try step(select) == SQLITE_ROW else { return nil }
         func optionalInt(_ column: Int32) -> Int64? {
             sqlite3_column_type(select, column) == SQLITE_NULL ? nil : sqlite3_column_int64(select, column)

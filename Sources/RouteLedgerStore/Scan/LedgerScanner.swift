@@ -52,9 +52,12 @@ public final class LedgerScanner {
         guard FileManager.default.fileExists(atPath: path) else {
             throw LedgerError.cannotOpen(path: path, reason: "no such file (run `routeledger ingest` first)")
         }
-        guard sqlite3_open_v2(path, &connection, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK else {
+        let opened = Self.openReadOnly(path)
+        connection = opened.connection
+        guard opened.code == SQLITE_OK else {
             let reason = connection.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
             sqlite3_close(connection)
+            connection = nil
             throw LedgerError.cannotOpen(path: path, reason: reason)
         }
         sqlite3_busy_timeout(connection, 30_000)
@@ -68,6 +71,29 @@ public final class LedgerScanner {
     deinit {
         sqlite3_exec(connection, "COMMIT", nil, nil, nil)
         sqlite3_close(connection)
+    }
+
+    /// Opens a ledger read-only, also on read-only media.
+    ///
+    /// A ledger is in WAL mode, and SQLite reads a WAL database through a `-shm` file it creates beside it: on a
+    /// read-only mount (or in a folder this user may not write) that fails, and every read says "unable to open
+    /// database file". When there is no `-wal` file either, the last writer closed cleanly and the main file holds
+    /// every commit; the ledger is then opened again as immutable (no locks, no `-shm`), which is what it is
+    /// while nothing can write where it lies.
+    static func openReadOnly(_ path: String) -> (connection: OpaquePointer?, code: Int32) {
+        var connection: OpaquePointer?
+        let code = sqlite3_open_v2(path, &connection, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil)
+        guard code == SQLITE_OK else { return (connection, code) }
+        // Reading the schema is the first access to the WAL index.
+        let probe = sqlite3_exec(connection, "SELECT count(*) FROM sqlite_master", nil, nil, nil)
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        guard probe == SQLITE_CANTOPEN, access(folder, W_OK) != 0,
+              !FileManager.default.fileExists(atPath: path + "-wal") else { return (connection, SQLITE_OK) }
+        sqlite3_close(connection)
+        connection = nil
+        let uri = URL(fileURLWithPath: path).standardizedFileURL.absoluteString + "?immutable=1"
+        let reopened = sqlite3_open_v2(uri, &connection, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, nil)
+        return (connection, reopened)
     }
 
     private func failure() -> LedgerError {

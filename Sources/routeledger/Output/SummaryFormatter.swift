@@ -35,6 +35,9 @@ enum SummaryFormatter {
         if summary.tokensMissing > 0 {
             lines.append("flagged     \(summary.tokensMissing) successful requests without token counts (not priced)")
         }
+        if summary.timestampSuspect > 0 {
+            lines.append("flagged     \(summary.timestampSuspect) records timestamped before 2020 or more than a day ahead (stored, flag 64)")
+        }
         lines.append(String(format: "speed       %.2f s, %.1f MB/s uncompressed, %.0f records/s",
                             summary.seconds, megabytes / seconds, Double(summary.recordsRead) / seconds))
         for issue in summary.issues {
