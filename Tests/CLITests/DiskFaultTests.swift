@@ -129,6 +129,15 @@ struct DiskFaultTests {
         #expect(full.stderr.contains("No space left on device"), "\(full.stderr)")
         // Nothing half written, not even a temporary file: the previous report, byte for byte.
         #expect(try files(out) == oldFiles)
+        // The alert's Prometheus textfile on the same disk: exit 3 (UNKNOWN), and no partial file left.
+        let config = directory.path("alerts.yaml")
+        try "version: 1\nalerts:\n  - {name: drift, metric: cost_drift_pct, window: day, warn: \"> 20\"}\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        try shell("cat /dev/zero >> '\(disk.path)/filler' 2>/dev/null; true")   // not a byte left
+        let prom = try Self.run(["alert", "--config", config, "--db", ledger, "--day", "2026-11-01", "--prom-file", disk.path + "/rl.prom"],
+                                in: directory, label: "prom")
+        #expect(prom.status == 3, "\(prom.stdout)\(prom.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: disk.path).sorted() == ["filler", "reports"])
 
         // Room again: the new report, whole.
         try FileManager.default.removeItem(atPath: disk.path + "/filler")

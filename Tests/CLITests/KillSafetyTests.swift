@@ -77,7 +77,7 @@ import Testing
         let victim = directory.path("victim.sqlite")
         var generator = SystemRandomNumberGenerator()
         var tally: [Phase: Int] = [:]
-        var kills = 0, runsFinished = 0, launches = 0
+        var kills = 0, runsFinished = 0, launches = 0, missed = 0
         for cycle in 0..<Self.cycles {
             Self.removeLedger(victim)
             let killsThisCycle = Int.random(in: 1...3, using: &generator)
@@ -113,15 +113,23 @@ import Testing
                 runsFinished += 1
                 let actual = try LedgerSnapshot.read(victim)
                 actual.expectEqual(to: expected, "(cycle \(cycle) after \(killed) kill(s))")
+                // A busy machine can finish a run before its kill: start the cycle again from an empty ledger.
+                if killed == 0 && missed < Self.cycles {
+                    missed += 1
+                    Self.removeLedger(victim)
+                    continue
+                }
                 break
             }
         }
         let seconds = Date().timeIntervalSince(started)
         let lines = Phase.allCases.map { "  \(tally[$0, default: 0])  \($0.rawValue)" }
-        print("kill safety: \(Self.cycles) cycles, \(kills) SIGKILLs, \(runsFinished) completed re-runs, each equal to one clean run "
-              + "(\(expected.rowCount) rows, \(totalFiles) files, clean run \(String(format: "%.2f", cleanSeconds)) s); "
+        print("kill safety: \(Self.cycles) cycles, \(kills) SIGKILLs, \(runsFinished) completed runs (\(missed) finished before "
+              + "their kill and were started again), each equal to one clean run "
+              + "(\(totalFiles) files; rows: " + expected.tables.sorted { $0.key < $1.key }.map { "\($0.value.count) \($0.key)" }.joined(separator: ", ")
+            + "; clean run \(String(format: "%.2f", cleanSeconds)) s); "
               + "\(String(format: "%.0f", seconds)) s in all. Kills by phase:\n" + lines.joined(separator: "\n"))
         #expect(kills >= Self.cycles, "every cycle kills at least one run")
-        #expect(runsFinished == Self.cycles)
+        #expect(runsFinished == Self.cycles + missed)
     }
 }
