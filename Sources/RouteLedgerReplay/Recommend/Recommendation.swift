@@ -119,9 +119,9 @@ public enum Recommender {
                               bedrock: bedrock, bootstrapResamples: options.bootstrapResamples, notes: notes)
     }
 
-    /// A seeded half split (Fisher–Yates with BootstrapGenerator); both halves keep the input order.
+    /// A seeded half split (Fisher–Yates with SplitMix64); both halves keep the input order.
     public static func split(_ count: Int, seed: UInt64) -> (calibration: [Int], holdout: [Int]) {
-        var generator = BootstrapGenerator(seed: seed ^ 0x5EED_CA11_B8A7_E000)
+        var generator = SplitMix64(seed: seed ^ 0x5EED_CA11_B8A7_E000)
         var order = Array(0..<count)
         if count > 1 {
             for i in stride(from: count - 1, to: 0, by: -1) {
@@ -205,7 +205,7 @@ public enum Recommender {
     static func bootstrap(_ sample: RoutingSample, threshold: Double, resamples: Int, seed: UInt64) -> [String: ClosedRange<Double>] {
         let n = sample.count
         guard n > 1, resamples > 0 else { return [:] }
-        var generator = BootstrapGenerator(seed: seed ^ 0xB007_57A9)
+        var generator = SplitMix64(seed: seed ^ 0xB007_57A9)
         var columns: [String: [Double]] = ["quality": [], "cost_per_1k": [], "strong_share": [], "quality_vs_all_strong": [], "pgr": []]
         let routedQuality = (0..<n).map { sample.scores[$0] >= threshold ? sample.strongQuality[$0] : sample.weakQuality[$0] }
         let routedCost = (0..<n).map { sample.scores[$0] >= threshold ? sample.strongCost[$0] : sample.weakCost[$0] }
@@ -266,18 +266,5 @@ public enum Recommender {
         holdout.intervals = [:]
         return BedrockSetting(fallback: fallback, responseQualityDifference: (percent * 100).rounded() / 100, meaning: meaning,
                               holdout: holdout, notes: notes)
-    }
-}
-
-/// SplitMix64: a tiny, seedable, platform-independent generator (Swift's default generator is neither).
-struct BootstrapGenerator: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
